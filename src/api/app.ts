@@ -1,0 +1,71 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { formatPath } from '../config/errors.ts';
+import { AppError, invalidInput, notFound } from '../shared/app-error.ts';
+import type { AppEnv } from './context.ts';
+import { sendError } from './errors.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { organizationRoutes } from './routes/organizations.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import type { AppServices } from './services.ts';
+
+export const API_VERSION = '0.1.0';
+
+/** The REST API at /api/v1, with its OpenAPI document built from the same zod schemas that validate input. */
+export function createApiV1(): OpenAPIHono<AppEnv> {
+  const api = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+        throw invalidInput(`The request is not valid: ${issues.join('; ')}. Fix ${issues.length > 1 ? 'these fields' : 'this field'} and send it again.`, {
+          fields: result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+        });
+      }
+      return undefined;
+    },
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'A personal access token (sbp_…).' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session', description: 'The web session; changes also need X-CSRF-Token.' });
+
+  // Sign-in routes take no principal; everything else resolves one first.
+  api.use('/auth/*', authenticate({ required: false }));
+  api.use('/me', authenticate({ required: true }));
+  api.use('/me/*', authenticate({ required: true }));
+  api.use('/orgs', authenticate({ required: true }));
+  api.use('/orgs/*', authenticate({ required: true }));
+  authRoutes(api);
+  meRoutes(api);
+  tokenRoutes(api);
+  organizationRoutes(api);
+
+  api.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: { title: 'Switchboard API', version: API_VERSION, description: 'Every error has the shape {"error":{"code","message","reference"}}; the reference is also in the server log.' },
+    servers: [{ url: `${c.get('services').config.publicUrl}/api/v1` }],
+  }));
+  return api;
+}
+
+export function createApp(services: AppServices): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext(services));
+  app.use('*', bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new AppError(413, 'payload_too_large', 'The request body is larger than 1 MiB; send less.'); } }));
+  app.route('/', healthRoutes());
+  app.route('/api/v1', createApiV1());
+  app.get('/', (c) =>
+    c.json({
+      name: 'Switchboard',
+      api: `${services.config.publicUrl}/api/v1`,
+      openapi: `${services.config.publicUrl}/api/v1/openapi.json`,
+      health: `${services.config.publicUrl}/healthz`,
+    }),
+  );
+  app.notFound((c) => sendError(c, notFound(`Nothing is at ${c.req.method} ${c.req.path}. The API lives under /api/v1; its routes are listed in /api/v1/openapi.json.`)));
+  app.onError((err, c) => sendError(c, err));
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { Context } from 'hono';
+import { z } from '@hono/zod-openapi';
+import { AppError } from '../shared/app-error.ts';
+import type { AppEnv } from './context.ts';
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'unauthorized' }),
+      message: z.string().openapi({ example: 'Sign in, or send a personal access token as "Authorization: Bearer sbp_…".' }),
+      reference: z.string().openapi({ description: 'Quote it when asking for help: it is also in the server log line for this request.', example: 'req_3kq0Zr1mXbQe' }),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } }]));
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is not valid',
+  401: 'Not signed in, or the token is wrong',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  429: 'Too many attempts',
+  502: 'An upstream service failed',
+  503: 'Not ready',
+};
+
+/** Writes the one error shape, and the log line that carries the same reference. */
+export function sendError(c: Context<AppEnv>, err: unknown): Response {
+  const reference = c.get('requestId') ?? 'req_unknown';
+  const log = c.get('log');
+  if (err instanceof AppError) {
+    const level = err.status >= 500 ? 'error' : 'info';
+    log?.[level]({ reference, code: err.code, status: err.status, err: err.status >= 500 ? err : undefined, detail: err.message }, 'request refused');
+    if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+    if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="switchboard"');
+    return c.json({ error: { code: err.code, message: err.message, reference, ...(err.details ? { details: err.details } : {}) } }, err.status as 400);
+  }
+  log?.error({ reference, err }, 'unexpected error');
+  return c.json(
+    { error: { code: 'internal_error', message: `Something went wrong on our side. Try again; if it keeps happening, give your operator the reference ${reference}.`, reference } },
+    500,
+  );
+}

@@ -1,0 +1,22 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/load.ts';
+import type { Database } from '../db/database.ts';
+import type { LoginThrottle } from '../identity/login-throttle.ts';
+import type { SessionSettings } from '../identity/sessions.ts';
+import type { SsoClient } from '../identity/sso.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+/** Everything the HTTP layer needs, built once by the server and handed in. */
+export interface AppServices {
+  config: Pick<Config, 'publicUrl'>;
+  database: Database;
+  redis: Redis | undefined;
+  log: Logger;
+  metrics: Metrics;
+  throttle: LoginThrottle;
+  sessions: SessionSettings;
+  sso: SsoClient | undefined;
+  /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
+  isAcceptingTraffic(): boolean;
+}

@@ -1,0 +1,140 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Logger } from '../observability/logger.ts';
+import { AppError } from '../shared/app-error.ts';
+import { newId } from '../shared/crypto.ts';
+import { hashToken, createAccessToken } from '../identity/access-tokens.ts';
+import { ensureMembership } from '../identity/memberships.ts';
+import { hashPassword } from '../identity/passwords.ts';
+import { ConfigError, formatPath } from './errors.ts';
+import type { BootstrapDocument } from './schema.ts';
+
+export interface BootstrapReport {
+  organizations: { created: number; updated: number; unchanged: number };
+  users: { created: number; updated: number; unchanged: number };
+  memberships: { created: number; updated: number; unchanged: number };
+  tokens: { created: number; unchanged: number; revoked: number };
+}
+
+class BootstrapFieldError extends Error {
+  readonly path: (string | number)[];
+  constructor(path: (string | number)[], message: string) {
+    super(message);
+    this.path = path;
+  }
+}
+
+const counter = () => ({ created: 0, updated: 0, unchanged: 0 });
+
+/**
+ * Makes the database hold what the file declares: creates what is missing, updates declared fields
+ * that differ, and deletes nothing (an entry removed from the file leaves its data in place). All of
+ * it in one transaction: a file with a problem changes nothing.
+ */
+export async function applyBootstrap(db: Kysely<DB>, doc: BootstrapDocument, source: string, log: Logger): Promise<BootstrapReport> {
+  const report: BootstrapReport = { organizations: counter(), users: counter(), memberships: counter(), tokens: { created: 0, unchanged: 0, revoked: 0 } };
+  try {
+    await db.transaction().execute(async (trx) => {
+      const orgIds = await applyOrganizations(trx, doc, report);
+      await applyParents(trx, doc, orgIds);
+      await applyMembers(trx, doc, orgIds, report, log);
+    });
+  } catch (err) {
+    if (err instanceof BootstrapFieldError) {
+      throw new ConfigError(`Switchboard cannot apply the bootstrap in ${source}; nothing was changed.`, [{ field: formatPath(err.path), where: source, message: err.message }]);
+    }
+    throw err;
+  }
+  if (doc.connectors.length > 0 || doc.egress.allow.length > 0) {
+    // Validated above; the directory (connectors, enablement) and upstream (egress) modules apply them.
+    log.debug({ connectors: doc.connectors.length, egressRules: doc.egress.allow.length }, 'bootstrap: connector and egress entries validated');
+  }
+  log.info({ source, ...report }, 'bootstrap applied');
+  return report;
+}
+
+async function applyOrganizations(trx: Transaction<DB>, doc: BootstrapDocument, report: BootstrapReport): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const org of doc.organizations) {
+    const existing = await trx.selectFrom('organizations').selectAll().where('slug', '=', org.slug).forUpdate().executeTakeFirst();
+    if (!existing) {
+      const id = newId();
+      await trx.insertInto('organizations').values({ id, slug: org.slug, name: org.name, plan: org.plan }).execute();
+      ids.set(org.slug, id);
+      report.organizations.created++;
+      continue;
+    }
+    ids.set(org.slug, existing.id);
+    if (existing.name !== org.name || existing.plan !== org.plan) {
+      await trx.updateTable('organizations').set({ name: org.name, plan: org.plan, updated_at: new Date() }).where('id', '=', existing.id).execute();
+      report.organizations.updated++;
+    } else report.organizations.unchanged++;
+  }
+  return ids;
+}
+
+async function applyParents(trx: Transaction<DB>, doc: BootstrapDocument, ids: Map<string, string>): Promise<void> {
+  for (const [i, org] of doc.organizations.entries()) {
+    if (org.parent === undefined) continue;
+    let parentId = ids.get(org.parent);
+    if (!parentId) {
+      parentId = (await trx.selectFrom('organizations').select('id').where('slug', '=', org.parent).executeTakeFirst())?.id;
+      if (!parentId) throw new BootstrapFieldError(['organizations', i, 'parent'], `no organization "${org.parent}" is declared in the file or exists in the database`);
+    }
+    const childId = ids.get(org.slug)!;
+    let cursor: string | null = parentId;
+    for (let depth = 0; cursor !== null; depth++) {
+      if (cursor === childId || depth > 64) throw new BootstrapFieldError(['organizations', i, 'parent'], `making "${org.parent}" the parent of "${org.slug}" would create a loop`);
+      cursor = (await trx.selectFrom('organizations').select('parent_id').where('id', '=', cursor).executeTakeFirst())?.parent_id ?? null;
+    }
+    await trx.updateTable('organizations').set({ parent_id: parentId }).where('id', '=', childId).where((eb) => eb.or([eb('parent_id', 'is', null), eb('parent_id', '!=', parentId)])).execute();
+  }
+}
+
+async function applyMembers(trx: Transaction<DB>, doc: BootstrapDocument, orgIds: Map<string, string>, report: BootstrapReport, log: Logger): Promise<void> {
+  const seenUsers = new Set<string>();
+  for (const [i, org] of doc.organizations.entries()) {
+    const orgId = orgIds.get(org.slug)!;
+    for (const [j, member] of org.members.entries()) {
+      const path = ['organizations', i, 'members', j];
+      let user = await trx.selectFrom('users').selectAll().where('email', '=', member.email).executeTakeFirst();
+      if (!user) {
+        const passwordHash = member.password !== undefined ? await hashPassword(member.password) : null;
+        user = await trx.insertInto('users').values({ id: newId(), email: member.email, name: member.name ?? null, password_hash: passwordHash }).returningAll().executeTakeFirstOrThrow();
+        report.users.created++;
+      } else if (!seenUsers.has(user.id)) {
+        // The file's password is an initial password: it is set when the account has none, and a
+        // password the person chose later is never overwritten.
+        const patch: { name?: string; password_hash?: string } = {};
+        if (member.name !== undefined && member.name !== user.name) patch.name = member.name;
+        if (member.password !== undefined && user.password_hash === null) patch.password_hash = await hashPassword(member.password);
+        if (Object.keys(patch).length > 0) {
+          await trx.updateTable('users').set({ ...patch, updated_at: new Date() }).where('id', '=', user.id).execute();
+          report.users.updated++;
+        } else report.users.unchanged++;
+      }
+      seenUsers.add(user.id);
+
+      try {
+        report.memberships[await ensureMembership(trx, orgId, user.id, member.role)]++;
+      } catch (err) {
+        if (err instanceof AppError) throw new BootstrapFieldError([...path, 'role'], err.message);
+        throw err;
+      }
+
+      for (const [k, value] of member.tokens.entries()) {
+        const existing = await trx.selectFrom('access_tokens').select(['user_id', 'revoked_at']).where('token_hash', '=', hashToken(value)).executeTakeFirst();
+        if (!existing) {
+          await createAccessToken(trx, { userId: user.id, name: 'Declared in the bootstrap file', source: 'bootstrap', value });
+          report.tokens.created++;
+        } else if (existing.user_id !== user.id) {
+          throw new BootstrapFieldError([...path, 'tokens', k], 'this token already belongs to another person in the database; declare a different value');
+        } else if (existing.revoked_at) {
+          // Re-applying the file must not undo a revocation made on purpose.
+          log.warn({ user: member.email }, 'bootstrap: a declared token was revoked earlier and stays revoked; declare a new value to issue a working token');
+          report.tokens.revoked++;
+        } else report.tokens.unchanged++;
+      }
+    }
+  }
+}

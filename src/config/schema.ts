@@ -1,0 +1,176 @@
+import { z } from 'zod';
+
+export const PLANS = ['free', 'pro', 'team', 'enterprise'] as const;
+export const ROLES = ['primary_owner', 'owner', 'member'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Slugs appear in URLs and in namespaced tool names, so they stay short and delimiter-free. */
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
+    error: 'must be 1-40 lowercase letters, digits or single dashes, starting and ending with a letter or digit',
+  })
+  .refine((s) => !s.includes('--'), { error: 'must not contain "--"' });
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: 'must be an email address such as olivia@example.com' }));
+
+export const passwordSchema = z
+  .string()
+  .min(8, { error: 'must be at least 8 characters' })
+  .max(1024, { error: 'must be at most 1024 characters' });
+
+/** Personal access tokens: `sbp_` then at least 8 URL-safe characters. */
+export const tokenValueSchema = z
+  .string()
+  .regex(/^sbp_[A-Za-z0-9_-]{8,200}$/, { error: 'must start with "sbp_" followed by at least 8 letters, digits, "_" or "-"' });
+
+const portSchema = z.number().int().min(1, { error: 'must be a port between 1 and 65535' }).max(65535, { error: 'must be a port between 1 and 65535' });
+
+const httpUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+export const databaseUrlSchema = z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
+export const redisUrlSchema = z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' });
+
+const ssoSchema = z.strictObject({
+  issuer: httpUrlSchema,
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  /** Label on the sign-in button. */
+  name: z.string().min(1).default('Single sign-on'),
+  scopes: z.array(z.string().regex(/^[\x21-\x7e]+$/)).default(['openid', 'email', 'profile']),
+  /** Create a Switchboard account on first SSO sign-in; otherwise only existing accounts may sign in. */
+  autoCreateUsers: z.boolean().default(true),
+  /** When set, only identities with an email on one of these domains may sign in. */
+  allowedDomains: z.array(z.string().toLowerCase()).default([]),
+  /** Users created by SSO join this organization with this role. */
+  joinOrganization: z.strictObject({ slug: slugSchema, role: z.enum(['owner', 'member']).default('member') }).optional(),
+});
+
+const throttleSchema = z.strictObject({
+  /** Failed logins for one account before it is locked. */
+  maxFailures: z.number().int().min(1).max(100).default(5),
+  /** First lockout; each further failure while locked doubles it up to maxLockoutSeconds. */
+  lockoutSeconds: z.number().int().min(1).default(60),
+  maxLockoutSeconds: z.number().int().min(1).default(900),
+  /** Failed logins from one client address (any account) per window before that address is locked. */
+  ipMaxFailures: z.number().int().min(1).default(50),
+  windowSeconds: z.number().int().min(1).default(900),
+});
+
+export const serverSettingsSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: portSchema.default(3000),
+      host: z.string().min(1).default('127.0.0.1'),
+      publicUrl: httpUrlSchema.optional(),
+      /** Seconds to let in-flight requests finish after SIGTERM. */
+      shutdownGraceSeconds: z.number().int().min(0).max(600).default(25),
+    })
+    .prefault({}),
+  dataDir: z.string().min(1).default('./.switchboard'),
+  database: z.strictObject({ url: databaseUrlSchema.optional() }).prefault({}),
+  redis: z.strictObject({ url: redisUrlSchema.optional() }).prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  auth: z
+    .strictObject({
+      sessionIdleHours: z.number().min(0.1).max(24 * 90).default(24 * 7),
+      sessionMaxHours: z.number().min(0.1).max(24 * 365).default(24 * 30),
+      loginThrottle: throttleSchema.prefault({}),
+      sso: ssoSchema.optional(),
+    })
+    .prefault({}),
+});
+
+export const memberSchema = z.strictObject({
+  email: emailSchema,
+  name: z.string().min(1).max(200).optional(),
+  role: z.enum(ROLES).default('member'),
+  password: passwordSchema.optional(),
+  tokens: z.array(tokenValueSchema).default([]),
+});
+
+export const organizationSchema = z.strictObject({
+  slug: slugSchema,
+  name: z.string().min(1).max(200),
+  plan: z.enum(PLANS).default('free'),
+  /** Slug of the parent organization (an enterprise grouping its child organizations). */
+  parent: slugSchema.optional(),
+  members: z.array(memberSchema).default([]),
+});
+
+export const connectorSchema = z.strictObject({
+  slug: slugSchema,
+  name: z.string().min(1).max(200),
+  url: httpUrlSchema,
+  auth: z.enum(['none', 'oauth', 'headers']).default('none'),
+  enabledFor: z.array(slugSchema).default([]),
+});
+
+const cidrSchema = z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an address range such as 10.0.0.0/8 or fd00::/8' });
+
+export const egressSchema = z.strictObject({ allow: z.array(cidrSchema).default([]) });
+
+export const bootstrapSchema = z
+  .strictObject({
+    organizations: z.array(organizationSchema).default([]),
+    connectors: z.array(connectorSchema).default([]),
+    egress: egressSchema.prefault({}),
+  })
+  .superRefine((doc, ctx) => {
+    const orgSlugs = new Map<string, number>();
+    doc.organizations.forEach((org, i) => {
+      if (orgSlugs.has(org.slug)) {
+        ctx.addIssue({ code: 'custom', path: ['organizations', i, 'slug'], message: `organization "${org.slug}" is declared twice (first at organizations[${orgSlugs.get(org.slug)}])`, input: org.slug });
+      } else orgSlugs.set(org.slug, i);
+      if (org.parent === org.slug) {
+        ctx.addIssue({ code: 'custom', path: ['organizations', i, 'parent'], message: 'an organization cannot be its own parent', input: org.parent });
+      }
+      const emails = new Set<string>();
+      let primaries = 0;
+      org.members.forEach((m, j) => {
+        if (emails.has(m.email)) ctx.addIssue({ code: 'custom', path: ['organizations', i, 'members', j, 'email'], message: `${m.email} is listed twice in this organization`, input: m.email });
+        emails.add(m.email);
+        if (m.role === 'primary_owner' && ++primaries > 1) {
+          ctx.addIssue({ code: 'custom', path: ['organizations', i, 'members', j, 'role'], message: 'an organization has at most one primary_owner', input: m.role });
+        }
+      });
+    });
+    const tokens = new Map<string, string>();
+    doc.organizations.forEach((org, i) =>
+      org.members.forEach((m, j) =>
+        m.tokens.forEach((t, k) => {
+          const owner = tokens.get(t);
+          if (owner !== undefined && owner !== m.email) {
+            ctx.addIssue({ code: 'custom', path: ['organizations', i, 'members', j, 'tokens', k], message: `this token is already declared for ${owner}; each token belongs to one person`, input: '[token]' });
+          }
+          tokens.set(t, m.email);
+        }),
+      ),
+    );
+    const connectorSlugs = new Set<string>();
+    doc.connectors.forEach((c, i) => {
+      if (connectorSlugs.has(c.slug)) ctx.addIssue({ code: 'custom', path: ['connectors', i, 'slug'], message: `connector "${c.slug}" is declared twice`, input: c.slug });
+      connectorSlugs.add(c.slug);
+    });
+  });
+
+/** The whole YAML file: server settings and the declarative bootstrap side by side. */
+export const configFileSchema = z.strictObject({
+  ...serverSettingsSchema.shape,
+  organizations: z.unknown().optional(),
+  connectors: z.unknown().optional(),
+  egress: z.unknown().optional(),
+});
+
+export type ServerSettings = z.infer<typeof serverSettingsSchema>;
+export type BootstrapDocument = z.infer<typeof bootstrapSchema>;
+export type Plan = (typeof PLANS)[number];
+export type Role = (typeof ROLES)[number];
+export type SsoSettings = z.infer<typeof ssoSchema>;
+export type ThrottleSettings = z.infer<typeof throttleSchema>;

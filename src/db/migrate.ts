@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationResult } from 'kysely/migration';
+import type { DB } from './schema.ts';
+import * as m0001 from './migrations/0001_foundation.ts';
+
+/** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
+
+export interface MigrationReport {
+  applied: string[];
+  current: string | undefined;
+}
+
+export class MigrationError extends Error {
+  constructor(migration: string | undefined, cause: unknown) {
+    super(`Database migration ${migration ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}. Nothing after it was applied; fix the cause and start again.`, { cause });
+    this.name = 'MigrationError';
+  }
+}
+
+/**
+ * Brings the schema up to date. Kysely takes an advisory lock on PostgreSQL, so several nodes starting
+ * at once apply each migration exactly once.
+ */
+export async function migrateToLatest(db: Kysely<DB>): Promise<MigrationReport> {
+  // The migrator works on whatever schema the database has, not on our typed view of it.
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
+  if (error) {
+    const failed = (results ?? []).find((r) => r.status === 'Error')?.migrationName;
+    throw new MigrationError(failed, error);
+  }
+  const all = await migrator.getMigrations();
+  const current = all.filter((m) => m.executedAt).at(-1)?.name;
+  return { applied, current };
+}

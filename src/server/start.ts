@@ -1,0 +1,130 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import { createApp } from '../api/app.ts';
+import type { AppServices } from '../api/services.ts';
+import { applyBootstrap } from '../config/bootstrap.ts';
+import type { Config } from '../config/load.ts';
+import { checkKeyMatchesDatabase, resolveSecretKey } from '../config/secret-key.ts';
+import { openDatabase, targetFor, type Database } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from '../identity/login-throttle.ts';
+import { purgeExpiredSessions } from '../identity/sessions.ts';
+import { SsoClient } from '../identity/sso.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { connectRedis } from './redis.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: AppServices;
+  /** Stops taking requests, lets in-flight ones finish (up to the grace period), then closes storage. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logDestination?: DestinationStream;
+  logger?: Logger;
+}
+
+/** Opens storage, applies migrations and the bootstrap, and serves HTTP. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.logger ?? createLogger(config.logLevel, options.logDestination);
+  log.info({ node: process.version, configFile: config.configFile ?? null, dataDir: config.dataDir }, 'Switchboard starting');
+
+  const secret = resolveSecretKey(config.secretKey, config.dataDir);
+  if (secret.source === 'file') {
+    log.warn(
+      { file: secret.file, generated: secret.generated },
+      'SWITCHBOARD_SECRET_KEY is not set: using a key kept in the data folder. Production must set SWITCHBOARD_SECRET_KEY (every node the same key) and keep a backup of it.',
+    );
+  }
+
+  const database = await openDatabase(targetFor(config.databaseUrl, config.dataDir));
+  let redis: Redis | undefined;
+  try {
+    const migrations = await migrateToLatest(database.db);
+    log.info({ database: database.describe, applied: migrations.applied, schema: migrations.current }, 'database ready');
+    await checkKeyMatchesDatabase(database.db, secret.key);
+    if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log);
+    if (config.redisUrl) redis = await connectRedis(config.redisUrl, log);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+
+  let accepting = true;
+  const sessions = { idleHours: config.auth.sessionIdleHours, maxHours: config.auth.sessionMaxHours };
+  const services: AppServices = {
+    config: { publicUrl: config.publicUrl },
+    database,
+    redis,
+    log,
+    metrics: createMetrics(),
+    throttle: new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore(), config.auth.loginThrottle),
+    sessions,
+    sso: config.auth.sso ? new SsoClient(database.db, config.auth.sso, config.publicUrl, log) : undefined,
+    isAcceptingTraffic: () => accepting,
+  };
+
+  const app = createApp(services);
+  let server: ServerType;
+  let port: number;
+  try {
+    ({ server, port } = await listen(app.fetch, config.host, config.port));
+  } catch (err) {
+    await closeStorage(database, redis);
+    throw err;
+  }
+  const purge = setInterval(() => {
+    purgeExpiredSessions(database.db).catch((err: unknown) => log.warn({ err }, 'could not purge expired sessions'));
+  }, 3_600_000);
+  purge.unref();
+
+  const url = config.port === 0 ? config.publicUrl.replace(/:\d+$/, `:${port}`) : config.publicUrl;
+  log.info({ url, port, host: config.host, node: process.version }, `Switchboard is running at ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      accepting = false;
+      clearInterval(purge);
+      log.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing in-flight requests');
+      await stopServer(server, config.shutdownGraceSeconds * 1000);
+      await closeStorage(database, redis);
+      log.info('shutdown complete');
+    })());
+
+  return { url, port, services, close };
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, (info) => resolve({ server, port: info.port }));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`Port ${port} on ${hostname} is already in use. Stop the other program, or set PORT to a free port.`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`Cannot listen on ${hostname}: this machine has no such address. Set HOST to one of its addresses (127.0.0.1 or 0.0.0.0).`));
+      else reject(err);
+    });
+  });
+}
+
+function stopServer(server: ServerType, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const node = server as import('node:http').Server;
+    // Idle keep-alive sockets would hold close() open until they time out.
+    node.closeIdleConnections?.();
+    const force = setTimeout(() => node.closeAllConnections?.(), graceMs);
+    force.unref();
+    node.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+async function closeStorage(database: Database, redis: Redis | undefined): Promise<void> {
+  if (redis) await redis.quit().catch(() => redis.disconnect());
+  await database.close();
+}

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/api/app.ts';
+import type { AppServices } from '../../src/api/services.ts';
+import type { ThrottleSettings } from '../../src/config/schema.ts';
+import type { Database } from '../../src/db/database.ts';
+import { LoginThrottle, MemoryThrottleStore } from '../../src/identity/login-throttle.ts';
+import type { SsoClient } from '../../src/identity/sso.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+
+/** Captures every JSON log line the code under test writes. */
+export class LogCapture extends Writable {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly raw: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      this.raw.push(line);
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    done();
+  }
+}
+
+export const THROTTLE: ThrottleSettings = { maxFailures: 5, lockoutSeconds: 60, maxLockoutSeconds: 900, ipMaxFailures: 50, windowSeconds: 900 };
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  services: AppServices;
+  logs: LogCapture;
+  /** Sends a request to the in-process app, as a client at `publicUrl` would. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export function createTestApp(database: Database, options: { publicUrl?: string; throttle?: LoginThrottle; sso?: SsoClient } = {}): TestApp {
+  const logs = new LogCapture();
+  const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3999';
+  const services: AppServices = {
+    config: { publicUrl },
+    database,
+    redis: undefined,
+    log: createLogger('debug', logs),
+    metrics: createMetrics(),
+    throttle: options.throttle ?? new LoginThrottle(new MemoryThrottleStore(), THROTTLE),
+    sessions: { idleHours: 24, maxHours: 24 * 7 },
+    sso: options.sso,
+    isAcceptingTraffic: () => true,
+  };
+  const app = createApp(services);
+  return { app, services, logs, request: (path, init) => Promise.resolve(app.request(`${publicUrl}${path}`, init)) };
+}
+
+export const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
+
+export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
