@@ -32,8 +32,9 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'A personal access token (sbp_…).' });
   api.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session', description: 'The web session; changes also need X-CSRF-Token.' });
 
-  // Sign-in routes take no principal; everything else resolves one first.
-  api.use('/auth/*', authenticate({ required: false }));
+  // Sign-in routes take no principal (a stale cookie must not block signing in again); sign-out
+  // reads the session so that its CSRF token is checked.
+  api.use('/auth/logout', authenticate({ required: false }));
   api.use('/me', authenticate({ required: true }));
   api.use('/me/*', authenticate({ required: true }));
   api.use('/orgs', authenticate({ required: true }));

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../shared/app-error.ts';
 import type { AppEnv } from './context.ts';
 
@@ -38,6 +39,13 @@ export function sendError(c: Context<AppEnv>, err: unknown): Response {
     if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
     if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="switchboard"');
     return c.json({ error: { code: err.code, message: err.message, reference, ...(err.details ? { details: err.details } : {}) } }, err.status as 400);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    // Raised by Hono itself before our handlers run, e.g. a body that is not JSON.
+    const message = /json/i.test(err.message)
+      ? 'The request body is not valid JSON. Send a JSON object with Content-Type: application/json.'
+      : `The request could not be read (${err.message}). Check it and send it again.`;
+    return sendError(c, new AppError(err.status, err.status === 400 ? 'invalid_request' : 'bad_request', message));
   }
   log?.error({ reference, err }, 'unexpected error');
   return c.json(

@@ -30,6 +30,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (value === '[hidden]') return 'a value not shown here';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -45,8 +46,12 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 
 /** Turns a zod issue into a sentence a person can act on, naming what was found. */
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const got = valueAt(input, issue.path);
+  // Secrets are never echoed back, not even in an error about them.
+  const secret = issue.path.some((p) => typeof p === 'string' && /password|token|secret|key/i.test(p));
+  const got = secret ? '[hidden]' : valueAt(input, issue.path);
   switch (issue.code) {
+    case 'custom':
+      return issue.message;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; docs/configuration.md lists every key)`;
     case 'invalid_value':

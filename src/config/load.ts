@@ -180,7 +180,7 @@ function readYaml(file: string): ParsedYaml {
     throw new ConfigError(
       `Switchboard cannot start: ${file} is not valid YAML.`,
       doc.errors.map((e) => {
-        const at = e.linePos?.[0];
+        const at = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
         return { field: '(syntax)', where: at ? `${file}:${at.line}:${at.col}` : file, message: e.message.split('\n')[0] ?? e.message };
       }),
     );
