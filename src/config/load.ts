@@ -34,9 +34,11 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+const PORT_RANGE = 'must be a port number between 1 and 65535 (or 0 for any free port)';
+
 /** Each environment variable, the settings key it overrides, and how its text becomes a value. */
 const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType }> = [
-  { name: 'PORT', path: ['server', 'port'], schema: z.string().regex(/^\d{1,5}$/, { error: 'must be a port number between 1 and 65535' }).transform(Number).pipe(z.number().min(1, { error: 'must be a port number between 1 and 65535' }).max(65535, { error: 'must be a port number between 1 and 65535' })) },
+  { name: 'PORT', path: ['server', 'port'], schema: z.string().regex(/^\d{1,5}$/, { error: PORT_RANGE }).transform(Number).pipe(z.number().max(65535, { error: PORT_RANGE })) },
   { name: 'HOST', path: ['server', 'host'], schema: z.string().min(1) },
   { name: 'PUBLIC_URL', path: ['server', 'publicUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_DATA_DIR', path: ['dataDir'], schema: z.string().min(1) },

@@ -28,7 +28,8 @@ export const tokenValueSchema = z
   .string()
   .regex(/^sbp_[A-Za-z0-9_-]{8,200}$/, { error: 'must start with "sbp_" followed by at least 8 letters, digits, "_" or "-"' });
 
-const portSchema = z.number().int().min(1, { error: 'must be a port between 1 and 65535' }).max(65535, { error: 'must be a port between 1 and 65535' });
+const PORT_RANGE = 'must be a port between 1 and 65535 (or 0 for any free port)';
+const portSchema = z.number().int().min(0, { error: PORT_RANGE }).max(65535, { error: PORT_RANGE });
 
 const httpUrlSchema = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })

@@ -10,9 +10,12 @@ const FLOW_TTL_MS = 10 * 60_000;
 
 export const SSO_CALLBACK_PATH = '/api/v1/auth/sso/callback';
 
-/** Only same-site paths: an open redirect after sign-in would hand a phishing page a fresh session. */
+/**
+ * Only same-site paths: an open redirect after sign-in would hand a phishing page a fresh session.
+ * Control characters are refused too: browsers drop tabs and newlines from a URL, so "/\t/evil.example" is "//evil.example".
+ */
 export function safeReturnTo(value: string | undefined | null): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || value.length > 2000) return '/';
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\x00-\x1f\x7f]/.test(value) || value.length > 2000) return '/';
   return value;
 }
 

@@ -54,35 +54,38 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw err;
   }
 
+  // Listen first: with PORT=0 the public URL is known only once the system has picked the port.
+  let app: ReturnType<typeof createApp> | undefined;
+  let server: ServerType;
+  let port: number;
+  try {
+    ({ server, port } = await listen((req) => app!.fetch(req), config.host, config.port));
+  } catch (err) {
+    await closeStorage(database, redis);
+    throw err;
+  }
+  const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
+
   let accepting = true;
-  const sessions = { idleHours: config.auth.sessionIdleHours, maxHours: config.auth.sessionMaxHours };
   const services: AppServices = {
-    config: { publicUrl: config.publicUrl },
+    config: { publicUrl },
     database,
     redis,
     log,
     metrics: createMetrics(),
     throttle: new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore(), config.auth.loginThrottle),
-    sessions,
-    sso: config.auth.sso ? new SsoClient(database.db, config.auth.sso, config.publicUrl, log) : undefined,
+    sessions: { idleHours: config.auth.sessionIdleHours, maxHours: config.auth.sessionMaxHours },
+    sso: config.auth.sso ? new SsoClient(database.db, config.auth.sso, publicUrl, log) : undefined,
     isAcceptingTraffic: () => accepting,
   };
+  app = createApp(services);
 
-  const app = createApp(services);
-  let server: ServerType;
-  let port: number;
-  try {
-    ({ server, port } = await listen(app.fetch, config.host, config.port));
-  } catch (err) {
-    await closeStorage(database, redis);
-    throw err;
-  }
   const purge = setInterval(() => {
     purgeExpiredSessions(database.db).catch((err: unknown) => log.warn({ err }, 'could not purge expired sessions'));
   }, 3_600_000);
   purge.unref();
 
-  const url = config.port === 0 ? config.publicUrl.replace(/:\d+$/, `:${port}`) : config.publicUrl;
+  const url = publicUrl;
   log.info({ url, port, host: config.host, node: process.version }, `Switchboard is running at ${url}`);
 
   let closing: Promise<void> | undefined;

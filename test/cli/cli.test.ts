@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase, usingPostgres } from '../helpers/db.ts';
+import { cli, startServerProcess } from '../helpers/process.ts';
+
+let env: Record<string, string | undefined>;
+let drop: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  env = { SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sb-cli-')) };
+  if (usingPostgres) {
+    const created = await createPostgresDatabase(process.env.DATABASE_URL!, { empty: true });
+    env.DATABASE_URL = created.url;
+    drop = created.drop;
+  }
+});
+afterAll(async () => {
+  await drop?.();
+});
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await cli(args, env, input);
+  expect(result.stderr, `switchboard ${args.join(' ')} failed`).not.toMatch(/^switchboard: /m);
+  expect(result.code).toBe(0);
+  return result.stdout;
+}
+
+describe('switchboard CLI', () => {
+  it('prints help for every command', async () => {
+    const top = await ok(['--help']);
+    for (const command of ['serve', 'migrate', 'users', 'orgs', 'tokens']) expect(top).toContain(command);
+    expect(await ok(['users', '--help'])).toMatch(/create.*\n.*list/s);
+    expect(await ok(['orgs', '--help'])).toMatch(/add-member/);
+    expect(await ok(['tokens', '--help'])).toMatch(/revoke/);
+    expect(await ok(['tokens', 'create', '--help'])).toMatch(/--user <email>/);
+  });
+
+  it('migrates, creates people and organizations, issues a token the server accepts, and revokes it', async () => {
+    expect(await ok(['migrate'])).toMatch(/Applied 0001_foundation|up to date/);
+    expect(await ok(['migrate'])).toMatch(/up to date \(0001_foundation\)/);
+    expect(await ok(['users', 'create', 'pat@acme.test', '--name', 'Pat', '--password-stdin'], 'pat-password-1\n')).toMatch(/^Created pat@acme\.test/);
+    await ok(['users', 'create', 'sam@acme.test']);
+    expect(await ok(['orgs', 'create', 'acme', '--name', 'Acme Corp', '--plan', 'team', '--owner', 'pat@acme.test'])).toMatch(/Created organization acme \(Acme Corp, team plan\)/);
+    expect(await ok(['orgs', 'add-member', 'acme', 'sam@acme.test', '--role', 'owner'])).toMatch(/Added sam@acme\.test to acme as owner/);
+
+    const users = JSON.parse(await ok(['users', 'list', '--json'])) as { users: Array<{ email: string; password: string }> };
+    expect(users.users.map((u) => [u.email, u.password])).toEqual([
+      ['pat@acme.test', 'yes'],
+      ['sam@acme.test', 'no'],
+    ]);
+    expect(JSON.parse(await ok(['orgs', 'list', '--json']))).toMatchObject({ organizations: [{ slug: 'acme', plan: 'team', parent: null }] });
+
+    const token = (await ok(['tokens', 'create', '--user', 'pat@acme.test', '--name', 'laptop'])).trim();
+    expect(token).toMatch(/^sbp_[A-Za-z0-9_-]{40}$/);
+    const listed = JSON.parse(await ok(['tokens', 'list', '--user', 'pat@acme.test', '--json'])) as { tokens: Array<{ id: string; hint: string; source: string }> };
+    expect(listed.tokens).toEqual([expect.objectContaining({ hint: `sbp_…${token.slice(-4)}`, source: 'cli' })]);
+    expect(JSON.stringify(listed)).not.toContain(token);
+
+    let server = await startServerProcess(env);
+    try {
+      const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ user: { email: 'pat@acme.test', name: 'Pat' }, organizations: [{ organization: { slug: 'acme' }, role: 'primary_owner' }] });
+      if (!usingPostgres) {
+        // The embedded database belongs to the running server: the CLI says so instead of corrupting it.
+        const busy = await cli(['users', 'list'], env);
+        expect(busy.code).toBe(1);
+        expect(busy.stderr).toMatch(/in use by another Switchboard process .* stop that process first, or set DATABASE_URL/);
+        await server.stop();
+      }
+      expect(await ok(['tokens', 'revoke', listed.tokens[0]!.id])).toMatch(/^Revoked sbp_…/);
+      if (!usingPostgres) server = await startServerProcess(env);
+      const after = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(after.status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('explains mistakes and exits non-zero', async () => {
+    const dupe = await cli(['users', 'create', 'PAT@acme.test'], env);
+    expect(dupe.code).toBe(1);
+    expect(dupe.stderr).toMatch(/already exists/);
+    const badPlan = await cli(['orgs', 'create', 'x', '--name', 'X', '--plan', 'gold'], env);
+    expect(badPlan.code).not.toBe(0);
+    expect(badPlan.stderr).toMatch(/Allowed choices are free, pro, team, enterprise/);
+    const primary = await cli(['orgs', 'add-member', 'acme', 'sam@acme.test', '--role', 'primary_owner'], env);
+    expect(primary.code).toBe(1);
+    expect(primary.stderr).toMatch(/already a member/);
+    const noUser = await cli(['tokens', 'create', '--user', 'ghost@acme.test', '--name', 'x'], env);
+    expect(noUser.stderr).toMatch(/No account has the email ghost@acme\.test/);
+    const badEnv = await cli(['users', 'list'], { ...env, PORT: 'abc' });
+    expect(badEnv.code).toBe(1);
+    expect(badEnv.stderr).toMatch(/environment: PORT: must be a port number/);
+  });
+});
