@@ -12,8 +12,7 @@ export function buildProgram(): Command {
   const program = new Command('switchboard')
     .description('Switchboard: a self-hosted connectors platform for AI assistants')
     .option('-c, --config <file>', 'YAML configuration file (or set SWITCHBOARD_CONFIG)')
-    .showHelpAfterError('(run with --help for usage)')
-    .enablePositionalOptions();
+    .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
   registerMigrate(program);
   registerUsers(program);

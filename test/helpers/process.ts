@@ -45,7 +45,7 @@ export interface ServerProcess {
 /** Starts `switchboard serve` on a free port and resolves once it logs its URL (or rejects with its stderr). */
 export function startServerProcess(env: Record<string, string | undefined>, args: string[] = [], timeoutMs = 30_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args, 'serve'], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'serve', ...args], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     const logs: Array<Record<string, unknown>> = [];
     let stderr = '';
     let buffered = '';
