@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     // Two cores: two workers keep PGlite start-ups and spawned servers from starving each other.
     maxWorkers: 2,
     testTimeout: 30_000,
