@@ -1,20 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, usingPostgres } from '../helpers/db.ts';
+import { processStorage, usingPostgres } from '../helpers/db.ts';
 import { cli, startServerProcess } from '../helpers/process.ts';
 
 let env: Record<string, string | undefined>;
 let drop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  env = { SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sb-cli-')) };
-  if (usingPostgres) {
-    const created = await createPostgresDatabase(process.env.DATABASE_URL!, { empty: true });
-    env.DATABASE_URL = created.url;
-    drop = created.drop;
-  }
+  ({ env, drop } = await processStorage('sb-cli-'));
 });
 afterAll(async () => {
   await drop?.();

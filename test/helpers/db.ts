@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -77,3 +80,14 @@ export async function emptyDatabase(): Promise<Database> {
 }
 
 export { migrateToLatest };
+
+/**
+ * Storage for a `switchboard` process started by a test: a new data folder, and on PostgreSQL a new
+ * empty database (so the process runs the migrations itself). `drop` removes the database.
+ */
+export async function processStorage(prefix = 'sb-proc-'): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const env: Record<string, string> = { SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), prefix)) };
+  if (!process.env.DATABASE_URL) return { env, drop: async () => {} };
+  const created = await createPostgresDatabase(process.env.DATABASE_URL, { empty: true });
+  return { env: { ...env, DATABASE_URL: created.url }, drop: created.drop };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, usingPostgres } from '../helpers/db.ts';
+import { processStorage } from '../helpers/db.ts';
 import { ROOT, startServerProcess, type ServerProcess } from '../helpers/process.ts';
 
 /**
@@ -15,12 +15,7 @@ let workDir: string;
 
 beforeAll(async () => {
   workDir = mkdtempSync(path.join(tmpdir(), 'sb-serve-'));
-  storageEnv = { SWITCHBOARD_DATA_DIR: path.join(workDir, 'data') };
-  if (usingPostgres) {
-    const created = await createPostgresDatabase(process.env.DATABASE_URL!, { empty: true });
-    storageEnv.DATABASE_URL = created.url;
-    dropDatabase = created.drop;
-  }
+  ({ env: storageEnv, drop: dropDatabase } = await processStorage('sb-serve-'));
 });
 afterAll(async () => {
   await dropDatabase?.();
@@ -118,14 +113,7 @@ describe('switchboard serve', () => {
   it('refuses a secret key that differs from the one the database was set up with', async () => {
     const keyA = Buffer.alloc(32, 1).toString('base64');
     const keyB = Buffer.alloc(32, 2).toString('base64');
-    const dir = mkdtempSync(path.join(tmpdir(), 'sb-key-'));
-    let env: Record<string, string | undefined> = { SWITCHBOARD_DATA_DIR: dir };
-    let drop: (() => Promise<void>) | undefined;
-    if (usingPostgres) {
-      const created = await createPostgresDatabase(process.env.DATABASE_URL!, { empty: true });
-      env = { ...env, DATABASE_URL: created.url };
-      drop = created.drop;
-    }
+    const { env, drop } = await processStorage('sb-key-');
     try {
       await (await startServerProcess({ ...env, SWITCHBOARD_SECRET_KEY: keyA })).stop();
       const err = (await startServerProcess({ ...env, SWITCHBOARD_SECRET_KEY: keyB }).then(
@@ -135,7 +123,7 @@ describe('switchboard serve', () => {
       expect(err?.stderr).toMatch(/secret key does not match the one this database was set up with/);
       await (await startServerProcess({ ...env, SWITCHBOARD_SECRET_KEY: keyA })).stop();
     } finally {
-      await drop?.();
+      await drop();
     }
   });
 
