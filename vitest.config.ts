@@ -7,7 +7,7 @@ export default defineConfig({
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     // Two cores: two workers keep PGlite start-ups and spawned servers from starving each other.
     maxWorkers: 2,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 });

@@ -8,6 +8,9 @@ import { sendError } from './errors.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { authRoutes } from './routes/auth.ts';
+import { connectorRoutes } from './routes/connectors.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { clientMetadataFor, CLIENT_METADATA_PATH } from '../connections/oauth-provider.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { organizationRoutes } from './routes/organizations.ts';
@@ -39,10 +42,16 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   api.use('/me/*', authenticate({ required: true }));
   api.use('/orgs', authenticate({ required: true }));
   api.use('/orgs/*', authenticate({ required: true }));
+  api.use('/connectors', authenticate({ required: true }));
+  api.use('/connectors/*', authenticate({ required: true }));
+  api.use('/connections', authenticate({ required: true }));
+  api.use('/connections/*', authenticate({ required: true }));
   authRoutes(api);
   meRoutes(api);
   tokenRoutes(api);
   organizationRoutes(api);
+  connectorRoutes(api);
+  connectionRoutes(api);
 
   api.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
@@ -58,6 +67,10 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.use('*', bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new AppError(413, 'payload_too_large', 'The request body is larger than 1 MiB; send less.'); } }));
   app.route('/', healthRoutes());
   app.route('/api/v1', createApiV1());
+  // Switchboard's Client ID Metadata Document: its client_id at authorization servers that support CIMD.
+  app.get(CLIENT_METADATA_PATH, (c) =>
+    c.json({ client_id: `${services.config.publicUrl}${CLIENT_METADATA_PATH}`, ...clientMetadataFor(services.config.publicUrl) }, 200, { 'cache-control': 'public, max-age=3600' }),
+  );
   app.get('/', (c) =>
     c.json({
       name: 'Switchboard',

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load.ts';
+import type { ConnectionService } from '../connections/service.ts';
 import type { Database } from '../db/database.ts';
 import type { LoginThrottle } from '../identity/login-throttle.ts';
 import type { SessionSettings } from '../identity/sessions.ts';
@@ -17,6 +18,7 @@ export interface AppServices {
   throttle: LoginThrottle;
   sessions: SessionSettings;
   sso: SsoClient | undefined;
+  connections: ConnectionService;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

@@ -2,6 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.ts';
 import { AppError } from '../shared/app-error.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerConnectors } from './commands/connectors.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerOrgs } from './commands/orgs.ts';
 import { registerServe } from './commands/serve.ts';
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerOrgs(program);
   registerTokens(program);
+  registerKeys(program);
+  registerConnectors(program);
+  registerDemo(program);
   return program;
 }
 

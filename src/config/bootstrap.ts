@@ -6,6 +6,7 @@ import { newId } from '../shared/crypto.ts';
 import { hashToken, createAccessToken } from '../identity/access-tokens.ts';
 import { ensureMembership } from '../identity/memberships.ts';
 import { hashPassword } from '../identity/passwords.ts';
+import { applyBootstrapConnectors, type BootstrapConnectorsReport } from '../directory/bootstrap-connectors.ts';
 import { ConfigError, formatPath } from './errors.ts';
 import type { BootstrapDocument } from './schema.ts';
 
@@ -14,6 +15,8 @@ export interface BootstrapReport {
   users: { created: number; updated: number; unchanged: number };
   memberships: { created: number; updated: number; unchanged: number };
   tokens: { created: number; unchanged: number; revoked: number };
+  /** Directory listings (source `bootstrap`) for the `connectors:` entries. */
+  connectors: BootstrapConnectorsReport;
 }
 
 class BootstrapFieldError extends Error {
@@ -32,12 +35,13 @@ const counter = () => ({ created: 0, updated: 0, unchanged: 0 });
  * it in one transaction: a file with a problem changes nothing.
  */
 export async function applyBootstrap(db: Kysely<DB>, doc: BootstrapDocument, source: string, log: Logger): Promise<BootstrapReport> {
-  const report: BootstrapReport = { organizations: counter(), users: counter(), memberships: counter(), tokens: { created: 0, unchanged: 0, revoked: 0 } };
+  const report: BootstrapReport = { organizations: counter(), users: counter(), memberships: counter(), tokens: { created: 0, unchanged: 0, revoked: 0 }, connectors: counter() };
   try {
     await db.transaction().execute(async (trx) => {
       const orgIds = await applyOrganizations(trx, doc, report);
       await applyParents(trx, doc, orgIds);
       await applyMembers(trx, doc, orgIds, report, log);
+      report.connectors = await applyConnectors(trx, doc);
     });
   } catch (err) {
     if (err instanceof BootstrapFieldError) {
@@ -45,12 +49,21 @@ export async function applyBootstrap(db: Kysely<DB>, doc: BootstrapDocument, sou
     }
     throw err;
   }
-  if (doc.connectors.length > 0 || doc.egress.allow.length > 0) {
-    // Validated above; the directory (connectors, enablement) and upstream (egress) modules apply them.
-    log.debug({ connectors: doc.connectors.length, egressRules: doc.egress.allow.length }, 'bootstrap: connector and egress entries validated');
+  if (doc.egress.allow.length > 0) {
+    // Validated above; the upstream module (egress) applies them. Connector enablement (`enabledFor`) is the policy module's.
+    log.debug({ egressRules: doc.egress.allow.length }, 'bootstrap: egress entries validated');
   }
   log.info({ source, ...report }, 'bootstrap applied');
   return report;
+}
+
+async function applyConnectors(trx: Transaction<DB>, doc: BootstrapDocument): Promise<BootstrapConnectorsReport> {
+  try {
+    return await applyBootstrapConnectors(trx, doc.connectors);
+  } catch (err) {
+    if (err instanceof AppError) throw new BootstrapFieldError(['connectors'], err.message);
+    throw err;
+  }
 }
 
 async function applyOrganizations(trx: Transaction<DB>, doc: BootstrapDocument, report: BootstrapReport): Promise<Map<string, string>> {

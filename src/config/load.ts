@@ -25,6 +25,8 @@ export interface Config {
   /** As given in SWITCHBOARD_SECRET_KEY; resolved (or generated) by `resolveSecretKey`. */
   secretKey: string | undefined;
   logLevel: ServerSettings['log']['level'];
+  /** Start the bundled demo services. */
+  demo: boolean;
   shutdownGraceSeconds: number;
   auth: ServerSettings['auth'];
   /** Absolute path of the YAML file, when one was given. */
@@ -45,6 +47,11 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
   { name: 'DATABASE_URL', path: ['database', 'url'], schema: databaseUrlSchema },
   { name: 'REDIS_URL', path: ['redis', 'url'], schema: redisUrlSchema },
   { name: 'LOG_LEVEL', path: ['log', 'level'], schema: z.enum(LOG_LEVELS) },
+  {
+    name: 'SWITCHBOARD_DEMO',
+    path: ['demo', 'enabled'],
+    schema: z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1'),
+  },
   { name: 'SWITCHBOARD_SSO_ISSUER', path: ['auth', 'sso', 'issuer'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_SSO_CLIENT_ID', path: ['auth', 'sso', 'clientId'], schema: z.string().min(1) },
   { name: 'SWITCHBOARD_SSO_CLIENT_SECRET', path: ['auth', 'sso', 'clientSecret'], schema: z.string().min(1) },
@@ -129,6 +136,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     redisUrl: s.redis.url,
     secretKey: nonEmpty(env.SWITCHBOARD_SECRET_KEY),
     logLevel: s.log.level,
+    demo: s.demo.enabled,
     shutdownGraceSeconds: s.server.shutdownGraceSeconds,
     auth: s.auth,
     configFile,

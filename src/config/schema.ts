@@ -78,6 +78,8 @@ export const serverSettingsSchema = z.strictObject({
   database: z.strictObject({ url: databaseUrlSchema.optional() }).prefault({}),
   redis: z.strictObject({ url: redisUrlSchema.optional() }).prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  /** The bundled demo services (tracker, chat, drive), started beside Switchboard and listed in the directory. */
+  demo: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   auth: z
     .strictObject({
       sessionIdleHours: z.number().min(0.1).max(24 * 90).default(24 * 7),

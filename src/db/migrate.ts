@@ -2,10 +2,14 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResult } from 'kysely/migration';
 import type { DB } from './schema.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
+import * as m0002 from './migrations/0002_directory.ts';
+import * as m0003 from './migrations/0003_connections.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_directory': m0002,
+  '0003_connections': m0003,
 };
 
 export interface MigrationReport {

@@ -83,7 +83,107 @@ export interface SystemSettingsTable {
   updated_at: CreatedAt;
 }
 
+/** Written as a JSON string (both drivers pass it through), read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+/** The connector catalog (src/directory): one row per listing, whatever its source. */
+export interface ConnectorListingsTable {
+  slug: string;
+  name: string;
+  tagline: string;
+  description: string;
+  use_cases: Json<string[]>;
+  category: string;
+  logo_url: string | null;
+  docs_url: string | null;
+  mcp_url: string;
+  transport: 'streamable-http' | 'sse';
+  auth_kind: 'oauth' | 'headers' | 'none';
+  auth_headers: Json<string[]>;
+  plans: Json<Array<'free' | 'pro' | 'team' | 'enterprise'>>;
+  clients: Json<Array<'chat' | 'mcp'>>;
+  interactive: boolean;
+  source: 'seed' | 'demo' | 'bootstrap' | 'import';
+  origin: string | null;
+  tools: NullableJson<Array<{ name: string; title?: string; annotations?: Record<string, unknown> }>>;
+  tools_recorded_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** Data keys of the credential vault, each wrapped under the secret key (see src/connections/vault.ts). */
+export interface VaultKeysTable {
+  id: Generated<number>;
+  wrapped_key: string;
+  created_at: CreatedAt;
+  retired_at: NullableTimestamp;
+}
+
+/** Switchboard's own client registrations at upstream authorization servers (DCR or CIMD), keyed by issuer. */
+export interface OAuthClientsTable {
+  issuer: string;
+  redirect_uri: string;
+  client_id: string;
+  registration: 'dcr' | 'cimd';
+  /** The full client information as the AS returned it (may hold a client secret): sealed. */
+  client_info_enc: string;
+  created_at: CreatedAt;
+}
+
+/** A client id/secret an owner registered with a connector's AS themselves (pre-registered client). */
+export interface ConnectorOAuthClientsTable {
+  connector_slug: string;
+  client_id: string;
+  client_secret_enc: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  user_id: string;
+  connector_slug: string;
+  status: 'connected' | 'expired';
+  auth_kind: 'oauth' | 'headers' | 'none';
+  access_token_enc: string | null;
+  refresh_token_enc: string | null;
+  token_type: string | null;
+  scope: string | null;
+  expires_at: NullableTimestamp;
+  issuer: string | null;
+  /** Discovery results (resource and AS metadata): public documents, kept to skip rediscovery. */
+  discovery_state: string | null;
+  headers_enc: string | null;
+  /** Why the connection is expired, for the person (never a secret). */
+  status_reason: string | null;
+  /** Holder of the refresh lease until this time: one refresh at a time across processes. */
+  refresh_lease_until: NullableTimestamp;
+  refresh_lease_owner: string | null;
+  last_refreshed_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** An OAuth authorization in progress, between the redirect to the AS and the callback. */
+export interface ConnectionFlowsTable {
+  state: string;
+  user_id: string;
+  connector_slug: string;
+  code_verifier_enc: string | null;
+  discovery_state: string | null;
+  scope: string | null;
+  return_to: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export interface DB {
+  vault_keys: VaultKeysTable;
+  oauth_clients: OAuthClientsTable;
+  connector_oauth_clients: ConnectorOAuthClientsTable;
+  connections: ConnectionsTable;
+  connection_flows: ConnectionFlowsTable;
   users: UsersTable;
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
@@ -92,6 +192,7 @@ export interface DB {
   user_identities: UserIdentitiesTable;
   sso_login_flows: SsoLoginFlowsTable;
   system_settings: SystemSettingsTable;
+  connector_listings: ConnectorListingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

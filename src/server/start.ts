@@ -14,6 +14,13 @@ import { SsoClient } from '../identity/sso.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { connectRedis } from './redis.ts';
+import type { DemoServiceHandle } from '../../demo/index.ts';
+import { RedisRefreshLock } from '../connections/refresh-lock.ts';
+import { ConnectionService } from '../connections/service.ts';
+import { Vault } from '../connections/vault.ts';
+import { syncSeedCatalog } from '../directory/seed.ts';
+import { directoryResolver } from './connector-resolver.ts';
+import { startDemos } from './demo-services.ts';
 
 export interface RunningServer {
   url: string;
@@ -43,14 +50,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const database = await openDatabase(targetFor(config.databaseUrl, config.dataDir));
   let redis: Redis | undefined;
+  let vault: Vault;
+  let demos: DemoServiceHandle[] = [];
   try {
     const migrations = await migrateToLatest(database.db);
     log.info({ database: database.describe, applied: migrations.applied, schema: migrations.current }, 'database ready');
     await checkKeyMatchesDatabase(database.db, secret.key);
+    vault = await Vault.open(database.db, secret.key);
+    await syncSeedCatalog(database.db, log);
     if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log);
     if (config.redisUrl) redis = await connectRedis(config.redisUrl, log);
+    if (config.demo) demos = await startDemos(database.db, config.dataDir, log);
   } catch (err) {
-    await database.close();
+    await Promise.allSettled(demos.map((d) => d.close()));
+    await closeStorage(database, redis);
     throw err;
   }
 
@@ -61,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     ({ server, port } = await listen((req) => app!.fetch(req), config.host, config.port));
   } catch (err) {
+    await Promise.allSettled(demos.map((d) => d.close()));
     await closeStorage(database, redis);
     throw err;
   }
@@ -76,6 +90,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throttle: new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore(), config.auth.loginThrottle),
     sessions: { idleHours: config.auth.sessionIdleHours, maxHours: config.auth.sessionMaxHours },
     sso: config.auth.sso ? new SsoClient(database.db, config.auth.sso, publicUrl, log) : undefined,
+    connections: new ConnectionService({
+      db: database.db,
+      vault,
+      publicUrl,
+      resolveConnector: directoryResolver(database.db),
+      log,
+      ...(redis ? { lock: new RedisRefreshLock(redis) } : {}),
+    }),
     isAcceptingTraffic: () => accepting,
   };
   app = createApp(services);
@@ -95,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clearInterval(purge);
       log.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing in-flight requests');
       await stopServer(server, config.shutdownGraceSeconds * 1000);
+      await Promise.allSettled(demos.map((d) => d.close()));
       await closeStorage(database, redis);
       log.info('shutdown complete');
     })());

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/api/app.ts';
 import type { AppServices } from '../../src/api/services.ts';
+import type { ConnectionService } from '../../src/connections/service.ts';
 import type { ThrottleSettings } from '../../src/config/schema.ts';
 import type { Database } from '../../src/db/database.ts';
 import { LoginThrottle, MemoryThrottleStore } from '../../src/identity/login-throttle.ts';
@@ -32,7 +33,14 @@ export interface TestApp {
   request(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function createTestApp(database: Database, options: { publicUrl?: string; throttle?: LoginThrottle; sso?: SsoClient } = {}): TestApp {
+/** For apps whose test does not exercise connections: any use says so loudly instead of misbehaving. */
+const noConnections = new Proxy({} as ConnectionService, {
+  get: (_t, prop) => {
+    throw new Error(`this test app was created without a ConnectionService (used: ${String(prop)}); pass { connections } to createTestApp`);
+  },
+});
+
+export function createTestApp(database: Database, options: { publicUrl?: string; throttle?: LoginThrottle; sso?: SsoClient; connections?: ConnectionService } = {}): TestApp {
   const logs = new LogCapture();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3999';
   const services: AppServices = {
@@ -44,6 +52,7 @@ export function createTestApp(database: Database, options: { publicUrl?: string;
     throttle: options.throttle ?? new LoginThrottle(new MemoryThrottleStore(), THROTTLE),
     sessions: { idleHours: 24, maxHours: 24 * 7 },
     sso: options.sso,
+    connections: options.connections ?? noConnections,
     isAcceptingTraffic: () => true,
   };
   const app = createApp(services);

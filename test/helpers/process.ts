@@ -6,7 +6,8 @@ const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
 /** The environment a child gets: ours minus anything that would point it at other services by accident. */
 export function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  // Demo services are off unless a test asks for them: most tests need only Switchboard itself.
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', SWITCHBOARD_DEMO: 'off' };
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'SWITCHBOARD_CONFIG', 'SWITCHBOARD_SECRET_KEY', 'PORT', 'HOST', 'PUBLIC_URL', 'SWITCHBOARD_DATA_DIR']) delete env[key];
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;

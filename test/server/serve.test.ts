@@ -37,7 +37,7 @@ async function api(server: ServerProcess, route: string, init: RequestInit & { t
 describe('switchboard serve', () => {
   it('applies the bootstrap twice into one organization, one member and a working token; data survives restarts', async () => {
     const file = bootstrapFile();
-    const first = await startServerProcess(storageEnv, ['--config', file], 10_000);
+    const first = await startServerProcess(storageEnv, ['--config', file]);
     let apiToken: string;
     try {
       expect((await api(first, '/healthz')).body).toEqual({ status: 'ok' });

@@ -6,8 +6,9 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Run the Switchboard server (web UI, REST API, MCP endpoint); migrations and the bootstrap file apply at start')
-    .action(async (_options, command: Command) => {
-      const config = configFrom(command);
+    .option('--no-demo', 'do not start the bundled demo services (same as SWITCHBOARD_DEMO=off)')
+    .action(async (options: { demo: boolean }, command: Command) => {
+      const config = { ...configFrom(command), ...(options.demo ? {} : { demo: false }) };
       const server = await startServer(config);
       if (process.stderr.isTTY) process.stderr.write(`\n  Switchboard is running at ${server.url}  (Node ${process.version}; Ctrl-C to stop)\n\n`);
       let signals = 0;

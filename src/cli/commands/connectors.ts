@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { computeCapabilities, type Capabilities } from '../../directory/capabilities.ts';
+import { importConnectors, type ImportReport, type ImportSource } from '../../directory/import.ts';
+import { listListings } from '../../directory/search.ts';
+import { syncSeedCatalog } from '../../directory/seed.ts';
+import { OPERATOR } from '../../identity/actor.ts';
+import { invalidInput } from '../../shared/app-error.ts';
+import { output, withDatabase } from '../context.ts';
+
+/** A path is a server.json file; an http(s) URL is a registry's base URL. */
+function importSource(arg: string): ImportSource {
+  if (/^https?:\/\//i.test(arg)) return { registryUrl: arg };
+  let text: string;
+  try {
+    text = readFileSync(arg, 'utf8');
+  } catch (err) {
+    throw invalidInput(`Cannot read ${arg} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Give the path of a server.json file, or a registry URL starting with https://.`);
+  }
+  try {
+    return { serverJson: JSON.parse(text) as unknown };
+  } catch (err) {
+    throw invalidInput(`${arg} is not JSON (${(err as Error).message}); a server.json file is a JSON object.`);
+  }
+}
+
+const capabilityText = (c: Capabilities) => (c.status === 'unknown' ? 'unknown' : `${c.readOnly} read, ${c.writeDelete} write, ${c.other} other`);
+
+function printReport(report: ImportReport): void {
+  const line = (verb: string, items: ImportReport['created']) => items.map((i) => `  ${verb} ${i.slug}  ${i.name}  ${i.mcpUrl}\n`).join('');
+  process.stdout.write(
+    `Imported: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged, ${report.skipped.length} skipped.\n` +
+      line('created  ', report.created) +
+      line('updated  ', report.updated) +
+      line('unchanged', report.unchanged) +
+      report.skipped.map((s) => `  skipped   ${s.server}${s.remote !== undefined ? ` (remote ${s.remote})` : ''}: ${s.reason}\n`).join('') +
+      report.notes.map((n) => `  note: ${n}\n`).join(''),
+  );
+}
+
+export function registerConnectors(program: Command): void {
+  const connectors = program.command('connectors').description('The connector directory: list it, import from the MCP Registry format');
+
+  connectors
+    .command('import')
+    .description('Import listings from a server.json file, or from a registry base URL (reads its /v0.1/servers)')
+    .argument('<source>', 'path of a server.json file, or https://… base URL of an MCP Registry')
+    .option('--json', 'print JSON')
+    .action(async (arg: string, options: { json?: boolean }, command: Command) => {
+      const source = importSource(arg);
+      const report = await withDatabase(command, async (database) => {
+        // Same catalog the server applies at start, so imports see the seed slugs and URLs they must not take.
+        await syncSeedCatalog(database.db);
+        return importConnectors(database.db, OPERATOR, source);
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printReport(report);
+    });
+
+  connectors
+    .command('list')
+    .description('List the directory (seed catalog, bootstrap, demo and imported listings)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const page = await withDatabase(command, async (database) => {
+        await syncSeedCatalog(database.db);
+        return listListings(database.db, { limit: 10_000 });
+      });
+      const json = options.json ?? false;
+      output(
+        page.listings.map((l) => ({
+          slug: l.slug,
+          name: l.name,
+          category: l.category,
+          auth: l.authKind,
+          source: l.source,
+          url: l.mcpUrl,
+          ...(json ? { transport: l.transport, capabilities: computeCapabilities(l.tools) } : { capabilities: capabilityText(computeCapabilities(l.tools)) }),
+        })),
+        json,
+        'connectors',
+      );
+    });
+}

@@ -1,0 +1,286 @@
+import { auth, type FetchLike, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Logger } from '../observability/logger.ts';
+import { AppError, invalidInput, notFound } from '../shared/app-error.ts';
+import { randomToken } from '../shared/crypto.ts';
+import { probeChallenge } from './challenge.ts';
+import { authorizationFailed, connectionExpired, notConnected, unknownConnector } from './errors.ts';
+import { validateHeaders } from './headers.ts';
+import { SwitchboardOAuthProvider, flowCtx, type FlowState } from './oauth-provider.ts';
+import { DatabaseRefreshLock, type RefreshLock } from './refresh-lock.ts';
+import { revokeUpstream, type RevocationOutcome } from './revoke.ts';
+import { ConnectionStore, type ConnectionRow } from './store.ts';
+import type { ConnectionSummary, ConnectorResolver, ConnectorTarget, UpstreamCredentials } from './types.ts';
+import type { Vault } from './vault.ts';
+
+/** Refresh this long before expiry, so a token never expires between our check and the upstream's. */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+const FLOW_TTL_MS = 10 * 60_000;
+const LEASE_MS = 30_000;
+const WAIT_FOR_OTHER_REFRESH_MS = 20_000;
+
+export interface ConnectionServiceDeps {
+  db: Kysely<DB>;
+  vault: Vault;
+  publicUrl: string;
+  resolveConnector: ConnectorResolver;
+  log: Logger;
+  /** Every request to an authorization server goes through it (the egress guard plugs in here). */
+  fetch?: FetchLike;
+  lock?: RefreshLock;
+  now?: () => number;
+  /** Overrides PUBLIC_URL + /oauth/client-metadata.json as the published Client ID Metadata Document. */
+  clientMetadataUrl?: string;
+}
+
+/**
+ * A person's connections to connectors: connecting (OAuth, headers, none), the credentials every
+ * upstream call uses (refreshed before expiry and on a 401, once at a time across processes),
+ * and disconnecting.
+ */
+export class ConnectionService {
+  readonly store: ConnectionStore;
+  readonly #deps: ConnectionServiceDeps;
+  readonly #fetch: FetchLike;
+  readonly #lock: RefreshLock;
+  readonly #now: () => number;
+  /** In-process single flight: concurrent callers of one connection share one refresh. */
+  readonly #inflight = new Map<string, Promise<UpstreamCredentials>>();
+
+  constructor(deps: ConnectionServiceDeps) {
+    this.#deps = deps;
+    this.store = new ConnectionStore(deps.db, deps.vault);
+    this.#fetch = deps.fetch ?? ((url, init) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) }));
+    this.#lock = deps.lock ?? new DatabaseRefreshLock(deps.db);
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async #connector(slug: string): Promise<ConnectorTarget> {
+    const connector = await this.#deps.resolveConnector(slug);
+    if (!connector) throw unknownConnector(slug);
+    return connector;
+  }
+
+  #provider(connector: ConnectorTarget, userId: string, mode: ConstructorParameters<typeof SwitchboardOAuthProvider>[1]) {
+    const { db, vault, publicUrl, clientMetadataUrl } = this.#deps;
+    return new SwitchboardOAuthProvider({ db, vault, store: this.store, publicUrl, connector, userId, clientMetadataUrl }, mode);
+  }
+
+  /** Who started an authorization still pending, so the callback can insist it is the same person. */
+  async flowOwner(state: string): Promise<string | undefined> {
+    const row = await this.#deps.db.selectFrom('connection_flows').select('user_id').where('state', '=', state).executeTakeFirst();
+    return row?.user_id;
+  }
+
+  async authKindOf(slug: string): Promise<ConnectorTarget['auth']> {
+    return (await this.#connector(slug)).auth;
+  }
+
+  list(userId: string): Promise<ConnectionSummary[]> {
+    return this.store.list(userId);
+  }
+
+  async get(userId: string, slug: string): Promise<ConnectionSummary | undefined> {
+    const row = await this.store.get(userId, slug);
+    return row ? this.store.summary(row) : undefined;
+  }
+
+  /**
+   * Begins an OAuth authorization: discovery from the connector's 401, client identity
+   * (pre-registered → CIMD → DCR), PKCE, `resource`. Returns where to send the person.
+   * `scope` asks for more than before (step-up after `insufficient_scope`).
+   */
+  async startOAuth(userId: string, slug: string, options: { returnTo?: string | undefined; scope?: string | undefined } = {}): Promise<{ authorizationUrl: string }> {
+    const connector = await this.#connector(slug);
+    if (connector.auth !== 'oauth') throw invalidInput(`${connector.name} does not use OAuth; connect it with ${connector.auth === 'headers' ? 'its API key headers' : 'no credentials'}.`);
+    const flow: FlowState = { state: randomToken(24) };
+    await this.#deps.db.deleteFrom('connection_flows').where('expires_at', '<=', new Date(this.#now())).execute();
+    await this.#deps.db
+      .insertInto('connection_flows')
+      .values({ state: flow.state, user_id: userId, connector_slug: slug, return_to: safePath(options.returnTo), scope: options.scope ?? null, expires_at: new Date(this.#now() + FLOW_TTL_MS) })
+      .execute();
+    const provider = this.#provider(connector, userId, { kind: 'authorize', flow });
+    let result: string;
+    try {
+      const challenge = await probeChallenge(this.#fetch, connector.url);
+      const scope = options.scope ?? challenge.scope;
+      result = await auth(provider, {
+        serverUrl: connector.url,
+        fetchFn: this.#fetch,
+        ...(scope ? { scope } : {}),
+        ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {}),
+      });
+    } catch (err) {
+      await this.#deps.db.deleteFrom('connection_flows').where('state', '=', flow.state).execute();
+      this.#deps.log.warn({ connector: slug, err: (err as Error).message }, 'connect: authorization could not start');
+      throw authorizationFailed(connector, `could not start the authorization (${(err as Error).message})`, err);
+    }
+    if (result !== 'REDIRECT' || !provider.authorizationUrl) {
+      throw authorizationFailed(connector, 'the authorization server did not ask for the person\'s consent, which Switchboard requires for a personal connection');
+    }
+    return { authorizationUrl: provider.authorizationUrl.toString() };
+  }
+
+  /** The callback leg: checks `state` and `iss`, redeems the code with the PKCE verifier, stores the tokens. */
+  async finishOAuth(params: URLSearchParams): Promise<{ userId: string; connector: string; returnTo: string }> {
+    const state = params.get('state');
+    const row = state ? await this.#deps.db.deleteFrom('connection_flows').where('state', '=', state).returningAll().executeTakeFirst() : undefined;
+    if (!row || row.expires_at.getTime() <= this.#now()) {
+      throw new AppError(400, 'authorization_expired', 'This authorization link has expired or was already used. Start connecting again from the directory.');
+    }
+    const connector = await this.#connector(row.connector_slug);
+    const error = params.get('error');
+    if (error) {
+      const reason = error === 'access_denied' ? 'you (or the service) declined the authorization' : `the authorization server answered "${error}"`;
+      throw new AppError(400, 'authorization_denied', `${connector.name} was not connected: ${reason}. Start connecting again if that was not intended.`);
+    }
+    const code = params.get('code');
+    if (!code) throw authorizationFailed(connector, 'the authorization server sent no code back');
+    const flow: FlowState = {
+      state: row.state,
+      ...(row.code_verifier_enc ? { codeVerifier: this.#deps.vault.decrypt(row.code_verifier_enc, flowCtx(row.state)) } : {}),
+      ...(row.discovery_state ? { discoveryState: JSON.parse(row.discovery_state) as OAuthDiscoveryState } : {}),
+    };
+    const provider = this.#provider(connector, row.user_id, { kind: 'authorize', flow });
+    try {
+      const result = await auth(provider, { serverUrl: connector.url, authorizationCode: code, iss: params.get('iss') ?? undefined, fetchFn: this.#fetch });
+      if (result !== 'AUTHORIZED' || !provider.savedConnection) throw new Error('no tokens were issued');
+    } catch (err) {
+      this.#deps.log.warn({ connector: connector.slug, err: (err as Error).message }, 'connect: code exchange failed');
+      throw authorizationFailed(connector, `the authorization could not be completed (${(err as Error).message})`, err);
+    }
+    this.#deps.log.info({ connector: connector.slug, user: row.user_id }, 'connection established');
+    return { userId: row.user_id, connector: connector.slug, returnTo: row.return_to };
+  }
+
+  /** For connectors that take API keys or other static headers (names from the listing's allow-list). */
+  async connectWithHeaders(userId: string, slug: string, headers: Record<string, string>): Promise<ConnectionSummary> {
+    const connector = await this.#connector(slug);
+    if (connector.auth === 'oauth') throw invalidInput(`${connector.name} uses OAuth; connect it through its authorization page instead.`);
+    const clean = connector.auth === 'headers' ? validateHeaders(connector, headers) : {};
+    const row = await this.store.saveStatic(userId, connector, clean);
+    return this.store.summary(row);
+  }
+
+  /**
+   * The headers an upstream request must carry for this person. Refreshes an OAuth token that expires
+   * within 5 minutes, or the exact token an upstream just rejected with 401 (`rejectedAccessToken`).
+   */
+  async credentialsFor(userId: string, slug: string, options: { rejectedAccessToken?: string } = {}): Promise<UpstreamCredentials> {
+    const connector = await this.#connector(slug);
+    const row = await this.store.get(userId, slug);
+    if (!row) throw notConnected(this.#deps.publicUrl, connector);
+    if (row.status === 'expired') throw connectionExpired(this.#deps.publicUrl, connector, row.status_reason ?? 'the service no longer accepts it');
+    if (row.auth_kind !== 'oauth') return { headers: this.store.headers(row) };
+    const current = bearer(this.store, row);
+    if (!this.#needsRefresh(row, current, options.rejectedAccessToken)) return current;
+    const key = row.id;
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = this.#refresh(userId, connector, row.id, options.rejectedAccessToken).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  #needsRefresh(row: ConnectionRow, current: UpstreamCredentials, rejected: string | undefined): boolean {
+    if (rejected !== undefined) return current.accessToken === rejected;
+    return row.expires_at !== null && row.expires_at.getTime() - this.#now() < REFRESH_MARGIN_MS;
+  }
+
+  async #refresh(userId: string, connector: ConnectorTarget, connectionId: string, rejected: string | undefined): Promise<UpstreamCredentials> {
+    const started = this.#now();
+    for (;;) {
+      const release = await this.#lock.tryAcquire(connectionId, LEASE_MS);
+      if (release) {
+        try {
+          return await this.#refreshHolding(userId, connector, connectionId, rejected);
+        } finally {
+          await release();
+        }
+      }
+      // Another process is refreshing: wait for its result rather than redeem the same refresh token.
+      await new Promise((r) => setTimeout(r, 100));
+      const row = await this.store.byId(connectionId);
+      if (!row) throw notConnected(this.#deps.publicUrl, connector);
+      if (row.status === 'expired') throw connectionExpired(this.#deps.publicUrl, connector, row.status_reason ?? 'the service no longer accepts it');
+      const current = bearer(this.store, row);
+      if (!this.#needsRefresh(row, current, rejected)) return current;
+      if (this.#now() - started > WAIT_FOR_OTHER_REFRESH_MS) {
+        throw new AppError(503, 'refresh_busy', `Renewing your access to ${connector.name} is taking too long. Try again in a moment.`);
+      }
+    }
+  }
+
+  async #refreshHolding(userId: string, connector: ConnectorTarget, connectionId: string, rejected: string | undefined): Promise<UpstreamCredentials> {
+    // Re-read under the lock: the previous holder may have refreshed already.
+    const row = await this.store.byId(connectionId);
+    if (!row) throw notConnected(this.#deps.publicUrl, connector);
+    if (row.status === 'expired') throw connectionExpired(this.#deps.publicUrl, connector, row.status_reason ?? 'the service no longer accepts it');
+    const current = bearer(this.store, row);
+    if (!this.#needsRefresh(row, current, rejected)) return current;
+    const tokens = this.store.tokens(row);
+    if (!tokens?.refresh_token) {
+      if (rejected !== undefined || (row.expires_at && row.expires_at.getTime() <= this.#now())) {
+        const reason = 'the access token ended and the service gave no way to renew it';
+        await this.store.markExpired(row.id, reason);
+        throw connectionExpired(this.#deps.publicUrl, connector, reason);
+      }
+      return current;
+    }
+    const provider = this.#provider(connector, userId, { kind: 'refresh', connection: row });
+    let result = 'FAILED';
+    try {
+      result = await auth(provider, { serverUrl: connector.url, fetchFn: this.#fetch });
+    } catch (err) {
+      // invalid_grant: the refresh token is dead (revoked, expired, or rotated elsewhere). Anything
+      // else (network, server error) may pass, so the connection is kept for the next attempt.
+      if (!provider.grantInvalid && (err as { code?: unknown }).code !== 'invalid_grant') {
+        this.#deps.log.warn({ connector: connector.slug, err: (err as Error).message }, 'refresh failed');
+        throw authorizationFailed(connector, `could not renew the access token (${(err as Error).message})`, err);
+      }
+      provider.grantInvalid = true;
+    }
+    if (provider.grantInvalid || result !== 'AUTHORIZED' || !provider.savedConnection) {
+      const reason = 'the service refused to renew access; it may have been revoked';
+      await this.store.markExpired(row.id, reason);
+      this.#deps.log.info({ connector: connector.slug, user: userId }, 'connection expired: refresh refused');
+      throw connectionExpired(this.#deps.publicUrl, connector, reason);
+    }
+    this.#deps.log.info({ connector: connector.slug, user: userId }, 'access token refreshed');
+    return bearer(this.store, provider.savedConnection);
+  }
+
+  /** Ends the connection at once: revokes upstream where offered, then deletes every stored secret. */
+  async disconnect(userId: string, slug: string): Promise<{ revocation: RevocationOutcome }> {
+    const row = await this.store.get(userId, slug);
+    if (!row) throw notFound(`You have no connection to "${slug}".`);
+    let revocation: RevocationOutcome = 'unsupported';
+    if (row.auth_kind === 'oauth' && (row.access_token_enc || row.refresh_token_enc)) {
+      const connector = await this.#deps.resolveConnector(slug);
+      const provider = connector ? this.#provider(connector, userId, { kind: 'refresh', connection: row }) : undefined;
+      const tokens = this.store.tokens(row);
+      const discovery = provider?.discoveryState();
+      const client = provider && row.issuer ? await provider.clientInformation({ issuer: row.issuer }) : undefined;
+      const result = tokens ? await revokeUpstream(this.#fetch, discovery, client, tokens) : { outcome: 'unsupported' as const };
+      revocation = result.outcome;
+      if (result.outcome === 'failed') this.#deps.log.warn({ connector: slug, detail: result.detail }, 'disconnect: upstream revocation failed; secrets deleted anyway');
+    }
+    await this.store.delete(row.id);
+    this.#deps.log.info({ connector: slug, user: userId, revocation }, 'connection removed');
+    return { revocation };
+  }
+}
+
+function bearer(store: ConnectionStore, row: ConnectionRow): UpstreamCredentials {
+  const tokens = store.tokens(row);
+  if (!tokens) return { headers: {} };
+  const scheme = tokens.token_type && tokens.token_type.toLowerCase() !== 'bearer' ? tokens.token_type : 'Bearer';
+  return { headers: { Authorization: `${scheme} ${tokens.access_token}` }, accessToken: tokens.access_token };
+}
+
+function safePath(value: string | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\x00-\x1f\x7f]/.test(value)) return '/';
+  return value.slice(0, 2000);
+}
