@@ -71,6 +71,24 @@ describe('switchboard CLI', () => {
     }
   });
 
+  it('rotates the data key and the secret key; the server then starts only with the new key', async () => {
+    expect(await ok(['keys', 'rotate-data-key'])).toMatch(/^Data key \d+ is active; \d+ secret\(s\) re-sealed; 1 old key\(s\) dropped\.$/m);
+    const newKey = Buffer.alloc(32, 9).toString('base64');
+    const rotated = await ok(['keys', 'rotate-secret'], `${newKey}\n`);
+    expect(rotated).toMatch(/Re-wrapped 1 data key\(s\) under the new secret key/);
+    const refused = await startServerProcess(env).then(
+      (s) => s.stop().then(() => undefined),
+      (e: { stderr: string }) => e,
+    );
+    expect(refused?.stderr).toMatch(/secret key does not match/);
+    const server = await startServerProcess({ ...env, SWITCHBOARD_SECRET_KEY: newKey });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await server.stop();
+    const bad = await cli(['keys', 'rotate-secret'], { ...env, SWITCHBOARD_SECRET_KEY: newKey }, 'not a key\n');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/openssl rand -base64 32/);
+  });
+
   it('explains mistakes and exits non-zero', async () => {
     const dupe = await cli(['users', 'create', 'PAT@acme.test'], env);
     expect(dupe.code).toBe(1);
