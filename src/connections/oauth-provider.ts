@@ -1,6 +1,7 @@
 import type { OAuthClientMetadata, OAuthClientProvider, OAuthDiscoveryState, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { preregisteredSecretCtx } from './preregistered-client.ts';
 import type { ConnectionRow, ConnectionStore } from './store.ts';
 import type { ConnectorTarget } from './types.ts';
 import type { Vault } from './vault.ts';
@@ -97,7 +98,7 @@ export class SwitchboardOAuthProvider implements OAuthClientProvider {
     const pre = await db.selectFrom('connector_oauth_clients').selectAll().where('connector_slug', '=', this.#deps.connector.slug).executeTakeFirst();
     if (pre) {
       const info: StoredOAuthClientInformation = { client_id: pre.client_id };
-      if (pre.client_secret_enc) info.client_secret = this.#deps.vault.decrypt(pre.client_secret_enc, `connector_oauth_client:${pre.connector_slug}:secret`);
+      if (pre.client_secret_enc) info.client_secret = this.#deps.vault.decrypt(pre.client_secret_enc, preregisteredSecretCtx(pre.connector_slug));
       return info;
     }
     if (!ctx?.issuer) return undefined;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { flowCtx } from './oauth-provider.ts';
+import { preregisteredSecretCtx } from './preregistered-client.ts';
 import { Vault } from './vault.ts';
 
 /**
@@ -42,7 +43,7 @@ export async function reencryptAll(db: Kysely<DB>, vault: Vault): Promise<{ rese
     for (const row of await trx.selectFrom('connector_oauth_clients').selectAll().forUpdate().execute()) {
       await trx
         .updateTable('connector_oauth_clients')
-        .set({ client_secret_enc: reseal(row.client_secret_enc, `connector_oauth_client:${row.connector_slug}:secret`) })
+        .set({ client_secret_enc: reseal(row.client_secret_enc, preregisteredSecretCtx(row.connector_slug)) })
         .where('connector_slug', '=', row.connector_slug)
         .execute();
     }

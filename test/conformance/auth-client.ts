@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { computeScopeUnion, InsufficientScopeError } from '@modelcontextprotocol/client';
+import { setPreregisteredClient } from '../../src/connections/preregistered-client.ts';
 import { ConnectionService } from '../../src/connections/service.ts';
 import type { ConnectorTarget } from '../../src/connections/types.ts';
 import { Vault } from '../../src/connections/vault.ts';
@@ -29,12 +30,7 @@ const db = database.db;
 const vault = await Vault.open(db, randomBytes(32));
 const user = await createUser(db, { email: `conformance-${randomBytes(4).toString('hex')}@switchboard.test` });
 const connector: ConnectorTarget = { slug: `conformance-${randomBytes(4).toString('hex')}`, name: 'Conformance server', url: serverUrl, auth: 'oauth' };
-if (context.client_id) {
-  await db
-    .insertInto('connector_oauth_clients')
-    .values({ connector_slug: connector.slug, client_id: context.client_id, client_secret_enc: context.client_secret ? vault.encrypt(context.client_secret, `connector_oauth_client:${connector.slug}:secret`) : null })
-    .execute();
-}
+if (context.client_id) await setPreregisteredClient(db, vault, connector.slug, context.client_id, context.client_secret);
 const log = createLogger(process.env.CONFORMANCE_LOG ?? 'silent');
 // The mock authorization server checks for this exact Client ID Metadata Document URL.
 const clientMetadataUrl = 'https://conformance-test.local/client-metadata.json';

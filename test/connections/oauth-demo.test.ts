@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PEOPLE, startDemoService, type DemoServiceHandle } from '../../demo/index.ts';
+import { removePreregisteredClient, setPreregisteredClient } from '../../src/connections/preregistered-client.ts';
 import { ConnectionService } from '../../src/connections/service.ts';
 import type { ConnectorTarget } from '../../src/connections/types.ts';
 import { Vault } from '../../src/connections/vault.ts';
@@ -209,6 +210,30 @@ describe('connecting the demo tracker', () => {
     expect((await t.request(`${callback.pathname}${callback.search}`, { headers: { cookie: max.cookie } })).status).toBe(302);
     const replay = await t.request(`${callback.pathname}${callback.search}`, { headers: { cookie: max.cookie } });
     expect(replay.status).toBe(400);
+  });
+
+  it("an owner's pre-registered client is used instead of registering, secret and all", async () => {
+    const metadata = (await (await fetch(`${tracker.issuer}/.well-known/oauth-authorization-server`)).json()) as { registration_endpoint: string };
+    const registered = (await (
+      await fetch(metadata.registration_endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'Registered by an owner', redirect_uris: [`${PUBLIC_URL}/api/v1/connections/callback`], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }),
+      })
+    ).json()) as { client_id: string; client_secret: string };
+    await setPreregisteredClient(database.db, vault, connector.slug, registered.client_id, registered.client_secret);
+    const stored = await database.db.selectFrom('connector_oauth_clients').selectAll().executeTakeFirstOrThrow();
+    expect(stored.client_secret_enc).not.toContain(registered.client_secret);
+    const registrations = tracker.stats.registrations;
+    const dana = await signIn('dana@acme.test', 'dana-password');
+    const start = await t.request(`/api/v1/connections/${connector.slug}`, { method: 'POST', headers: { cookie: dana.cookie, 'x-csrf-token': dana.csrf } });
+    const { authorizationUrl } = await json<{ authorizationUrl: string }>(start);
+    expect(new URL(authorizationUrl).searchParams.get('client_id')).toBe(registered.client_id);
+    const callback = await authorizeAtDemo(authorizationUrl, DEMO_PEOPLE.find((p) => p.id === 'carol')!, { callbackPrefix: PUBLIC_URL });
+    expect((await t.request(`${callback.pathname}${callback.search}`, { headers: { cookie: dana.cookie } })).status).toBe(302);
+    expect(tracker.stats.registrations).toBe(registrations);
+    expect(text(await callTool(service(), dana.user.id, 'list_projects', {}))).toContain('Mobile app');
+    expect(await removePreregisteredClient(database.db, connector.slug)).toBe(true);
   });
 
   it('a person who declines at the consent screen gets a clear error and no connection', async () => {

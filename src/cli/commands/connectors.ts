@@ -6,7 +6,11 @@ import { listListings } from '../../directory/search.ts';
 import { syncSeedCatalog } from '../../directory/seed.ts';
 import { OPERATOR } from '../../identity/actor.ts';
 import { invalidInput } from '../../shared/app-error.ts';
-import { output, withDatabase } from '../context.ts';
+import { output, readStdin, withDatabase } from '../context.ts';
+import { resolveSecretKey } from '../../config/secret-key.ts';
+import { removePreregisteredClient, setPreregisteredClient } from '../../connections/preregistered-client.ts';
+import { Vault } from '../../connections/vault.ts';
+import { findListing } from '../../directory/store.ts';
 
 /** A path is a server.json file; an http(s) URL is a registry's base URL. */
 function importSource(arg: string): ImportSource {
@@ -40,6 +44,7 @@ function printReport(report: ImportReport): void {
 
 export function registerConnectors(program: Command): void {
   const connectors = program.command('connectors').description('The connector directory: list it, import from the MCP Registry format');
+  registerConnectorClient(connectors);
 
   connectors
     .command('import')
@@ -80,5 +85,35 @@ export function registerConnectors(program: Command): void {
         json,
         'connectors',
       );
+    });
+}
+
+/**
+ * `connectors set-client SLUG --client-id ID [--client-secret-stdin]`: a client registered by hand at the
+ * connector's authorization server, used before metadata documents and dynamic registration.
+ */
+export function registerConnectorClient(connectors: Command): void {
+  connectors
+    .command('set-client')
+    .description("Use an OAuth client you registered at a connector's authorization server (for services without dynamic registration)")
+    .argument('<slug>', 'connector slug')
+    .option('--client-id <id>', 'the client id the service gave you')
+    .option('--client-secret-stdin', 'read the client secret from standard input (omit for a public client)')
+    .option('--remove', 'forget the client; Switchboard registers itself again where it can')
+    .action(async (slug: string, options: { clientId?: string; clientSecretStdin?: boolean; remove?: boolean }, command: Command) => {
+      await withDatabase(command, async (database, config) => {
+        const listing = await findListing(database.db, slug);
+        if (!listing) throw invalidInput(`No connector has the slug "${slug}"; see \`switchboard connectors list\`.`);
+        if (options.remove) {
+          const removed = await removePreregisteredClient(database.db, slug);
+          process.stdout.write(removed ? `Removed the OAuth client of ${slug}.\n` : `${slug} had no OAuth client set.\n`);
+          return;
+        }
+        if (!options.clientId) throw invalidInput('Give --client-id (and --client-secret-stdin for a confidential client), or --remove.');
+        const secret = options.clientSecretStdin ? (await readStdin()).trim() : undefined;
+        const vault = await Vault.open(database.db, resolveSecretKey(config.secretKey, config.dataDir).key);
+        await setPreregisteredClient(database.db, vault, slug, options.clientId, secret);
+        process.stdout.write(`${listing.name} now uses client ${options.clientId}${secret ? ' (with a secret, sealed in the vault)' : ''}. Register ${config.publicUrl}/api/v1/connections/callback as its redirect URI.\n`);
+      });
     });
 }
