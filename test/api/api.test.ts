@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { createTestApp, bearer, json, type TestApp } from '../helpers/app.ts';
+import { createTestApp, bearer, json, type TestApp, expectApiError } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { organization, person, type Person } from '../helpers/fixtures.ts';
 
@@ -20,23 +20,7 @@ afterAll(async () => {
   await database.close();
 });
 
-interface ErrorBody {
-  error: { code: string; message: string; reference: string; details?: unknown };
-}
-
-/** Every error has the one shape, and its reference is in a log line with the same reference. */
-async function expectError(res: Response, status: number, code: string): Promise<ErrorBody['error']> {
-  expect(res.status).toBe(status);
-  const body = await json<ErrorBody>(res);
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error).toMatchObject({ code, message: expect.any(String), reference: expect.stringMatching(/^req_[A-Za-z0-9_-]{12}$/) });
-  expect(body.error.message.length).toBeGreaterThan(20);
-  expect(res.headers.get('x-request-id')).toBe(body.error.reference);
-  const logged = t.logs.lines.filter((l) => l.reference === body.error.reference);
-  expect(logged.length, 'the reference must appear in the log').toBeGreaterThan(0);
-  expect(logged[0]).toMatchObject({ code });
-  return body.error;
-}
+const expectError = (res: Response, status: number, code: string) => expectApiError(t, res, status, code);
 
 describe('GET /api/v1/me', () => {
   it('returns the person with their organizations and roles', async () => {

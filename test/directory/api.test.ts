@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { syncSeedCatalog } from '../../src/directory/seed.ts';
 import { recordTools } from '../../src/directory/store.ts';
-import { bearer, createTestApp, json, type TestApp } from '../helpers/app.ts';
+import { bearer, createTestApp, json, type TestApp, expectApiError } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { organization, person, type Person } from '../helpers/fixtures.ts';
 
@@ -26,21 +26,7 @@ afterAll(async () => {
   await database.close();
 });
 
-interface ErrorBody {
-  error: { code: string; message: string; reference: string; details?: unknown };
-}
-
-/** Every error has the one shape, and its reference is in a log line with the same reference. */
-async function expectError(res: Response, status: number, code: string): Promise<ErrorBody['error']> {
-  expect(res.status).toBe(status);
-  const body = await json<ErrorBody>(res);
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error).toMatchObject({ code, message: expect.any(String), reference: expect.stringMatching(/^req_[A-Za-z0-9_-]{12}$/) });
-  expect(body.error.message.length).toBeGreaterThan(20);
-  expect(res.headers.get('x-request-id')).toBe(body.error.reference);
-  expect(t.logs.lines.some((l) => l.reference === body.error.reference && l.code === code), 'the reference must appear in the log').toBe(true);
-  return body.error;
-}
+const expectError = (res: Response, status: number, code: string) => expectApiError(t, res, status, code);
 
 const post = (route: string, who: Person, body: unknown) =>
   t.request(route, { method: 'POST', headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

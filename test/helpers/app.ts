@@ -64,3 +64,20 @@ export const bearer = (token: string): RequestInit => ({ headers: { authorizatio
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+export interface ErrorBody {
+  error: { code: string; message: string; reference: string; details?: unknown };
+}
+
+/** Every error has the one shape, and its reference is the request id and appears in a log line with the same code. */
+export async function expectApiError(t: TestApp, res: Response, status: number, code: string): Promise<ErrorBody['error']> {
+  const { expect } = await import('vitest');
+  expect(res.status).toBe(status);
+  const body = await json<ErrorBody>(res);
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(body.error).toMatchObject({ code, message: expect.any(String), reference: expect.stringMatching(/^req_[A-Za-z0-9_-]{12}$/) });
+  expect(body.error.message.length).toBeGreaterThan(20);
+  expect(res.headers.get('x-request-id')).toBe(body.error.reference);
+  expect(t.logs.lines.some((l) => l.reference === body.error.reference && l.code === code), 'the reference must appear in the log').toBe(true);
+  return body.error;
+}
