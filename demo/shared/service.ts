@@ -1,3 +1,4 @@
+import { describeTools } from './tool-catalog.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
@@ -81,9 +82,10 @@ function serve(definition: DemoServiceDefinition, options: DemoServiceOptions, l
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL,
     onError,
   });
+  const toolset = definition.open(folder ? path.join(folder, 'data.json') : undefined);
   const resource = createResourceServer({
     definition,
-    toolset: definition.open(folder ? path.join(folder, 'data.json') : undefined),
+    toolset,
     mcpUrl: new URL(mcpUrl),
     issuer,
     scopes,
@@ -149,6 +151,7 @@ function serve(definition: DemoServiceDefinition, options: DemoServiceOptions, l
     issuer,
     port,
     listing: definition.listing,
+    tools: describeTools(toolset, scopes),
     instructions: definition.instructions,
     scopes,
     stats,

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { DemoPerson } from './people.ts';
+import type { DemoToolSummary } from './tool-catalog.ts';
 
 export const DEMO_SERVICE_NAMES = ['tracker', 'chat', 'drive'] as const;
 export type DemoServiceName = (typeof DEMO_SERVICE_NAMES)[number];
@@ -70,6 +71,8 @@ export interface DemoServiceHandle {
   readonly issuer: string;
   readonly port: number;
   readonly listing: DemoServiceListing;
+  /** Its tools as `tools/list` shows them: name, title, annotations. */
+  readonly tools: DemoToolSummary[];
   /** The MCP `instructions` the server sends. */
   readonly instructions: string;
   readonly scopes: DemoScopes;

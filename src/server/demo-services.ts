@@ -26,6 +26,7 @@ export async function startDemos(db: Kysely<DB>, dataDir: string, log: Logger): 
       mcpUrl: handle.url,
       authKind: 'oauth',
       source: 'demo',
+      tools: handle.tools,
       origin: `demo:${handle.name}`,
     });
   }

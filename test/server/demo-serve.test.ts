@@ -46,8 +46,10 @@ describe('serve with the demo services', () => {
     const login = await fetch(`${a.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'olivia@acme.test', password: 'olivia-password' }) });
     const { csrfToken } = (await login.json()) as { csrfToken: string };
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const listing = (await (await fetch(`${a.url}/api/v1/connectors/demo-tracker`, { headers: { cookie } })).json()) as { connector: { mcpUrl: string; auth: { kind: string } } };
+    const listing = (await (await fetch(`${a.url}/api/v1/connectors/demo-tracker`, { headers: { cookie } })).json()) as { connector: { mcpUrl: string; auth: { kind: string }; capabilities: unknown } };
     expect(listing.connector.auth.kind).toBe('oauth');
+    // Counted from the tracker's own tool annotations: four reads; create, update status and delete.
+    expect(listing.connector.capabilities).toMatchObject({ status: 'known', readOnly: 4, writeDelete: 3, other: 0, total: 7 });
     const tracker = (a.logs.find((l) => l.msg === 'demo services started')?.demos as Array<{ slug: string; url: string }>).find((d) => d.slug === 'demo-tracker')!;
     expect(listing.connector.mcpUrl).toBe(tracker.url);
     const start = await fetch(`${a.url}/api/v1/connections/demo-tracker`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken } });
