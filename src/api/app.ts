@@ -14,7 +14,9 @@ import { clientMetadataFor, CLIENT_METADATA_PATH } from '../connections/oauth-pr
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { organizationRoutes } from './routes/organizations.ts';
+import { policyRoutes } from './routes/policy.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { mcpClientRoutes } from './routes/mcp-clients.ts';
 import type { AppServices } from './services.ts';
 
 export const API_VERSION = '0.1.0';
@@ -49,7 +51,9 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   authRoutes(api);
   meRoutes(api);
   tokenRoutes(api);
+  mcpClientRoutes(api);
   organizationRoutes(api);
+  policyRoutes(api);
   connectorRoutes(api);
   connectionRoutes(api);
 

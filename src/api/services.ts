@@ -7,6 +7,7 @@ import type { SessionSettings } from '../identity/sessions.ts';
 import type { SsoClient } from '../identity/sso.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { PolicyChangeBus } from '../policy/changes.ts';
 
 /** Everything the HTTP layer needs, built once by the server and handed in. */
 export interface AppServices {
@@ -19,6 +20,11 @@ export interface AppServices {
   sessions: SessionSettings;
   sso: SsoClient | undefined;
   connections: ConnectionService;
+  /**
+   * Where policy writes announce themselves, so the gateway can send tools/list_changed at once. The
+   * server passes the same bus to the gateway; left out, writes still apply but nobody is told.
+   */
+  policyChanges?: PolicyChangeBus | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

@@ -7,6 +7,9 @@ import { hashToken, createAccessToken } from '../identity/access-tokens.ts';
 import { ensureMembership } from '../identity/memberships.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import { applyBootstrapConnectors, type BootstrapConnectorsReport } from '../directory/bootstrap-connectors.ts';
+import { findListing } from '../directory/store.ts';
+import type { PolicyChange, PolicyChangeBus } from '../policy/changes.ts';
+import { ensureEnabled, mergeOrgRules } from '../policy/store.ts';
 import { ConfigError, formatPath } from './errors.ts';
 import type { BootstrapDocument } from './schema.ts';
 
@@ -17,6 +20,15 @@ export interface BootstrapReport {
   tokens: { created: number; unchanged: number; revoked: number };
   /** Directory listings (source `bootstrap`) for the `connectors:` entries. */
   connectors: BootstrapConnectorsReport;
+  /** `connectors[].enabledFor`: connectors added to organizations (never removed by the file). */
+  enablements: { created: number; unchanged: number };
+  /** `policies:` entries: organization rules per connector. */
+  policies: { created: number; updated: number; unchanged: number };
+}
+
+export interface BootstrapOptions {
+  /** Told about every enablement and rule the file changed, after the transaction commits. */
+  policyChanges?: PolicyChangeBus | undefined;
 }
 
 class BootstrapFieldError extends Error {
@@ -34,14 +46,25 @@ const counter = () => ({ created: 0, updated: 0, unchanged: 0 });
  * that differ, and deletes nothing (an entry removed from the file leaves its data in place). All of
  * it in one transaction: a file with a problem changes nothing.
  */
-export async function applyBootstrap(db: Kysely<DB>, doc: BootstrapDocument, source: string, log: Logger): Promise<BootstrapReport> {
-  const report: BootstrapReport = { organizations: counter(), users: counter(), memberships: counter(), tokens: { created: 0, unchanged: 0, revoked: 0 }, connectors: counter() };
+export async function applyBootstrap(db: Kysely<DB>, doc: BootstrapDocument, source: string, log: Logger, options: BootstrapOptions = {}): Promise<BootstrapReport> {
+  const report: BootstrapReport = {
+    organizations: counter(),
+    users: counter(),
+    memberships: counter(),
+    tokens: { created: 0, unchanged: 0, revoked: 0 },
+    connectors: counter(),
+    enablements: { created: 0, unchanged: 0 },
+    policies: counter(),
+  };
+  const changes: PolicyChange[] = [];
   try {
     await db.transaction().execute(async (trx) => {
       const orgIds = await applyOrganizations(trx, doc, report);
       await applyParents(trx, doc, orgIds);
       await applyMembers(trx, doc, orgIds, report, log);
       report.connectors = await applyConnectors(trx, doc);
+      await applyEnablements(trx, doc, orgIds, report, changes);
+      await applyPolicies(trx, doc, orgIds, report, changes);
     });
   } catch (err) {
     if (err instanceof BootstrapFieldError) {
@@ -49,8 +72,9 @@ export async function applyBootstrap(db: Kysely<DB>, doc: BootstrapDocument, sou
     }
     throw err;
   }
+  for (const change of changes) await options.policyChanges?.publish(change);
   if (doc.egress.allow.length > 0) {
-    // Validated above; the upstream module (egress) applies them. Connector enablement (`enabledFor`) is the policy module's.
+    // Validated above; the upstream module (egress) applies them.
     log.debug({ egressRules: doc.egress.allow.length }, 'bootstrap: egress entries validated');
   }
   log.info({ source, ...report }, 'bootstrap applied');
@@ -63,6 +87,49 @@ async function applyConnectors(trx: Transaction<DB>, doc: BootstrapDocument): Pr
   } catch (err) {
     if (err instanceof AppError) throw new BootstrapFieldError(['connectors'], err.message);
     throw err;
+  }
+}
+
+/** An organization declared in the file, or already in the database. */
+async function orgIdFor(trx: Transaction<DB>, slug: string, orgIds: Map<string, string>): Promise<string | undefined> {
+  const declared = orgIds.get(slug);
+  if (declared) return declared;
+  const row = await trx.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+  if (row) orgIds.set(slug, row.id);
+  return row?.id;
+}
+
+/**
+ * `connectors[].enabledFor`: adds each connector to each named organization, as the operator. An
+ * organization left out of the list later keeps the connector (owners remove it through the API).
+ */
+async function applyEnablements(trx: Transaction<DB>, doc: BootstrapDocument, orgIds: Map<string, string>, report: BootstrapReport, changes: PolicyChange[]): Promise<void> {
+  for (const [i, connector] of doc.connectors.entries()) {
+    for (const [j, orgSlug] of connector.enabledFor.entries()) {
+      const orgId = await orgIdFor(trx, orgSlug, orgIds);
+      if (!orgId) throw new BootstrapFieldError(['connectors', i, 'enabledFor', j], `no organization "${orgSlug}" is declared in the file or exists in the database`);
+      if (await ensureEnabled(trx, orgId, connector.slug, null)) {
+        report.enablements.created++;
+        changes.push({ kind: 'enablement', orgId, connector: connector.slug });
+      } else report.enablements.unchanged++;
+    }
+  }
+}
+
+/**
+ * `policies:`: each entry's declared categories, tools and overrides are set to the file's values; what
+ * the entry does not declare (and entries removed from the file) keep their current rules.
+ */
+async function applyPolicies(trx: Transaction<DB>, doc: BootstrapDocument, orgIds: Map<string, string>, report: BootstrapReport, changes: PolicyChange[]): Promise<void> {
+  for (const [i, entry] of doc.policies.entries()) {
+    const orgId = await orgIdFor(trx, entry.org, orgIds);
+    if (!orgId) throw new BootstrapFieldError(['policies', i, 'org'], `no organization "${entry.org}" is declared in the file or exists in the database`);
+    if (!(await findListing(trx, entry.connector))) {
+      throw new BootstrapFieldError(['policies', i, 'connector'], `no connector "${entry.connector}" is declared in the file or listed in the directory`);
+    }
+    const { outcome } = await mergeOrgRules(trx, orgId, entry.connector, { categories: entry.categories, tools: entry.tools, overrides: entry.overrides });
+    report.policies[outcome]++;
+    if (outcome !== 'unchanged') changes.push({ kind: 'policy', orgId, connector: entry.connector });
   }
 }
 

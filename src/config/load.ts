@@ -57,7 +57,7 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
   { name: 'SWITCHBOARD_SSO_CLIENT_SECRET', path: ['auth', 'sso', 'clientSecret'], schema: z.string().min(1) },
 ];
 
-const BOOTSTRAP_KEYS = ['organizations', 'connectors', 'egress'] as const;
+const BOOTSTRAP_KEYS = ['organizations', 'connectors', 'policies', 'egress'] as const;
 
 export interface LoadOptions {
   env?: Env;
@@ -86,9 +86,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
         problems.push({ field: formatPath(issue.path), where: located(issue.path, issue.code === 'unrecognized_keys' ? issue.keys : undefined), message: describeIssue(issue, parsed.value) });
       }
     } else {
-      const { organizations, connectors, egress, ...settings } = top.data;
+      const { organizations, connectors, policies, egress, ...settings } = top.data;
       fileSettings = settings;
-      bootstrapRaw = { organizations, connectors, egress };
+      bootstrapRaw = { organizations, connectors, policies, egress };
       for (const key of BOOTSTRAP_KEYS) if (bootstrapRaw[key] === undefined) delete bootstrapRaw[key];
       const boot = bootstrapSchema.safeParse(bootstrapRaw);
       if (!boot.success) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { categoryRulesSchema, overridesSchema, toolRulesSchema } from '../policy/rules.ts';
 
 export const PLANS = ['free', 'pro', 'team', 'enterprise'] as const;
 export const ROLES = ['primary_owner', 'owner', 'member'] as const;
@@ -115,6 +116,21 @@ export const connectorSchema = z.strictObject({
   enabledFor: z.array(slugSchema).default([]),
 });
 
+/**
+ * An organization's rules for one connector (src/policy, docs/policy.md). Each declared key is set to
+ * the file's value at every start; keys the file does not declare keep what owners set through the API.
+ */
+export const policyEntrySchema = z.strictObject({
+  org: slugSchema,
+  connector: slugSchema,
+  /** `read` / `write` / `other` → `allow` / `ask` / `block`. */
+  categories: categoryRulesSchema.default({}),
+  /** Tool name (the connector's own) → `allow` / `ask` / `block`. */
+  tools: toolRulesSchema.default({}),
+  /** Tool name → the category it counts in, whatever its annotations say. */
+  overrides: overridesSchema.default({}),
+});
+
 const cidrSchema = z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an address range such as 10.0.0.0/8 or fd00::/8' });
 
 export const egressSchema = z.strictObject({ allow: z.array(cidrSchema).default([]) });
@@ -123,6 +139,7 @@ export const bootstrapSchema = z
   .strictObject({
     organizations: z.array(organizationSchema).default([]),
     connectors: z.array(connectorSchema).default([]),
+    policies: z.array(policyEntrySchema).default([]),
     egress: egressSchema.prefault({}),
   })
   .superRefine((doc, ctx) => {
@@ -161,6 +178,13 @@ export const bootstrapSchema = z
       if (connectorSlugs.has(c.slug)) ctx.addIssue({ code: 'custom', path: ['connectors', i, 'slug'], message: `connector "${c.slug}" is declared twice`, input: c.slug });
       connectorSlugs.add(c.slug);
     });
+    const policyKeys = new Map<string, number>();
+    doc.policies.forEach((p, i) => {
+      const key = `${p.org}/${p.connector}`;
+      if (policyKeys.has(key)) {
+        ctx.addIssue({ code: 'custom', path: ['policies', i, 'connector'], message: `the rules for connector "${p.connector}" in organization "${p.org}" are declared twice (first at policies[${policyKeys.get(key)}]); merge the two entries`, input: p.connector });
+      } else policyKeys.set(key, i);
+    });
   });
 
 /** The whole YAML file: server settings and the declarative bootstrap side by side. */
@@ -168,6 +192,7 @@ export const configFileSchema = z.strictObject({
   ...serverSettingsSchema.shape,
   organizations: z.unknown().optional(),
   connectors: z.unknown().optional(),
+  policies: z.unknown().optional(),
   egress: z.unknown().optional(),
 });
 

@@ -170,6 +170,8 @@ export class ConnectionService {
   async credentialsFor(userId: string, slug: string, options: { rejectedAccessToken?: string } = {}): Promise<UpstreamCredentials> {
     const connector = await this.#connector(slug);
     const row = await this.store.get(userId, slug);
+    // Nothing to authenticate: such a connector needs no connection of its own.
+    if (!row && connector.auth === 'none') return { headers: {} };
     if (!row) throw notConnected(this.#deps.publicUrl, connector);
     if (row.status === 'expired') throw connectionExpired(this.#deps.publicUrl, connector, row.status_reason ?? 'the service no longer accepts it');
     if (row.auth_kind !== 'oauth') return { headers: this.store.headers(row) };

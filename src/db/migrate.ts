@@ -4,12 +4,18 @@ import type { DB } from './schema.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_directory.ts';
 import * as m0003 from './migrations/0003_connections.ts';
+import * as m0004 from './migrations/0004_policy.ts';
+import * as m0005 from './migrations/0005_mcp_auth.ts';
+import * as m0006 from './migrations/0006_audit.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_directory': m0002,
   '0003_connections': m0003,
+  '0004_policy': m0004,
+  '0005_mcp_auth': m0005,
+  '0006_audit': m0006,
 };
 
 export interface MigrationReport {

@@ -112,6 +112,24 @@ export interface ConnectorListingsTable {
   updated_at: CreatedAt;
 }
 
+/** One row per tool call through the gateway core: who, what, the policy decision, the outcome. */
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  user_id: string;
+  org_id: string | null;
+  connector_slug: string;
+  tool: string;
+  decision: 'allow' | 'ask' | 'block';
+  outcome: 'ok' | 'error' | 'refused';
+  latency_ms: number;
+  /** Which way in: mcp, chat, api. */
+  surface: string;
+  request_id: string | null;
+  /** Why a call was refused or failed (never arguments or results). */
+  detail: string | null;
+}
+
 /** Data keys of the credential vault, each wrapped under the secret key (see src/connections/vault.ts). */
 export interface VaultKeysTable {
   id: Generated<number>;
@@ -178,7 +196,59 @@ export interface ConnectionFlowsTable {
   expires_at: Timestamp;
 }
 
+/** A connector an organization's owners (or the operator: enabled_by null) added to the organization. */
+export interface OrgConnectorsTable {
+  org_id: string;
+  connector_slug: string;
+  enabled_by: string | null;
+  enabled_at: CreatedAt;
+}
+
+/** An organization's rules for one connector (src/policy). */
+export interface OrgConnectorRulesTable {
+  org_id: string;
+  connector_slug: string;
+  categories: Json<Partial<Record<'read' | 'write' | 'other', 'allow' | 'ask' | 'block'>>>;
+  tools: Json<Record<string, 'allow' | 'ask' | 'block'>>;
+  overrides: Json<Record<string, 'read' | 'write' | 'other'>>;
+  updated_by: string | null;
+  updated_at: CreatedAt;
+}
+
+/** A person's own rules for one connector, account-wide, and their off switch (src/policy). */
+export interface UserConnectorRulesTable {
+  user_id: string;
+  connector_slug: string;
+  categories: Json<Partial<Record<'read' | 'write' | 'other', 'allow' | 'ask' | 'block'>>>;
+  tools: Json<Record<string, 'allow' | 'ask' | 'block'>>;
+  disabled: boolean;
+  updated_at: CreatedAt;
+}
+
+/** Switchboard's own authorization server (src/mcp-auth): one oidc-provider model instance per row, keyed by a hash of its id. */
+export interface McpAuthModelsTable {
+  model: string;
+  id_hash: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  /** The client's name as shown at consent (grants only), for the person's list of authorized clients. */
+  client_name: string | null;
+  expires_at: NullableTimestamp;
+  consumed_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 export interface DB {
+  mcp_auth_models: McpAuthModelsTable;
+  org_connectors: OrgConnectorsTable;
+  org_connector_rules: OrgConnectorRulesTable;
+  user_connector_rules: UserConnectorRulesTable;
+  audit_events: AuditEventsTable;
   vault_keys: VaultKeysTable;
   oauth_clients: OAuthClientsTable;
   connector_oauth_clients: ConnectorOAuthClientsTable;

@@ -1,7 +1,11 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
-import { createApp } from '../api/app.ts';
+import { API_VERSION, createApp } from '../api/app.ts';
+import { createGateway } from '../gateway/index.ts';
+import { createMcpAuth } from '../mcp-auth/index.ts';
+import { policyPort } from './policy-port.ts';
+import { InProcessPolicyChangeBus } from '../policy/changes.ts';
 import type { AppServices } from '../api/services.ts';
 import { applyBootstrap } from '../config/bootstrap.ts';
 import type { Config } from '../config/load.ts';
@@ -52,13 +56,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let redis: Redis | undefined;
   let vault: Vault;
   let demos: DemoServiceHandle[] = [];
+  const policyChanges = new InProcessPolicyChangeBus({ onError: (err) => log.warn({ err }, 'a policy change listener failed') });
   try {
     const migrations = await migrateToLatest(database.db);
     log.info({ database: database.describe, applied: migrations.applied, schema: migrations.current }, 'database ready');
     await checkKeyMatchesDatabase(database.db, secret.key);
     vault = await Vault.open(database.db, secret.key);
     await syncSeedCatalog(database.db, log);
-    if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log);
+    if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log, { policyChanges });
     if (config.redisUrl) redis = await connectRedis(config.redisUrl, log);
     if (config.demo) demos = await startDemos(database.db, config.dataDir, log);
   } catch (err) {
@@ -72,7 +77,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let server: ServerType;
   let port: number;
   try {
-    ({ server, port } = await listen((req) => app!.fetch(req), config.host, config.port));
+    // The node bindings (env) carry the client's socket: without them no handler sees the client address.
+    ({ server, port } = await listen((req, env) => app!.fetch(req, env), config.host, config.port));
   } catch (err) {
     await Promise.allSettled(demos.map((d) => d.close()));
     await closeStorage(database, redis);
@@ -98,9 +104,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log,
       ...(redis ? { lock: new RedisRefreshLock(redis) } : {}),
     }),
+    policyChanges,
     isAcceptingTraffic: () => accepting,
   };
   app = createApp(services);
+  const mcpAuth = createMcpAuth({ db: database.db, publicUrl, secretKey: secret.key, log, throttle: services.throttle, sessions: services.sessions, sso: services.sso });
+  mcpAuth.mount(app);
+  const gateway = createGateway({ db: database.db, connections: services.connections, resolveConnector: directoryResolver(database.db), policy: policyPort(database.db), log, version: API_VERSION, changes: policyChanges });
+  gateway.mount(app, (request) => mcpAuth.authenticateMcpRequest(request));
 
   const purge = setInterval(() => {
     purgeExpiredSessions(database.db).catch((err: unknown) => log.warn({ err }, 'could not purge expired sessions'));
@@ -117,7 +128,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clearInterval(purge);
       log.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing in-flight requests');
       await stopServer(server, config.shutdownGraceSeconds * 1000);
-      await Promise.allSettled(demos.map((d) => d.close()));
+      await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close())]);
       await closeStorage(database, redis);
       log.info('shutdown complete');
     })());
@@ -125,7 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   return { url, port, services, close };
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
+function listen(fetch: (req: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, (info) => resolve({ server, port: info.port }));
     server.once('error', (err: NodeJS.ErrnoException) => {

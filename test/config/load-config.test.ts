@@ -28,7 +28,7 @@ describe('environment', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({ env: {}, cwd: '/srv/app' });
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:3000', dataDir: '/srv/app/.switchboard', databaseUrl: undefined, redisUrl: undefined, secretKey: undefined, logLevel: 'info' });
-    expect(config.bootstrap).toEqual({ organizations: [], connectors: [], egress: { allow: [] } });
+    expect(config.bootstrap).toEqual({ organizations: [], connectors: [], policies: [], egress: { allow: [] } });
   });
 
   it('reads every variable', () => {

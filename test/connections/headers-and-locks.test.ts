@@ -51,9 +51,10 @@ describe('API-key (header) connections', () => {
     expect(await connections.get(p.user.id, 'keyed')).toBeUndefined();
   });
 
-  it('connects a no-auth connector without credentials, and says "not connected" before that', async () => {
+  it('a no-auth connector needs no connection (credentials are empty), and can still be connected explicitly', async () => {
     const p = await person(database.db, 'open@acme.test');
-    expect((await refusal(connections.credentialsFor(p.user.id, 'open')))?.code).toBe('not_connected');
+    expect(await connections.credentialsFor(p.user.id, 'open')).toEqual({ headers: {} });
+    expect((await refusal(connections.credentialsFor(p.user.id, 'keyed')))?.code).toBe('not_connected');
     await connections.connectWithHeaders(p.user.id, 'open', {});
     expect(await connections.credentialsFor(p.user.id, 'open')).toEqual({ headers: {} });
     expect(await connections.disconnect(p.user.id, 'open')).toEqual({ revocation: 'unsupported' });

@@ -1,0 +1,146 @@
+import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
+import { AppError } from '../shared/app-error.ts';
+import { openUpstream, type CredentialSource } from './mcp-client.ts';
+
+export interface UpstreamTarget {
+  /** The connector slug. */
+  slug: string;
+  name: string;
+  url: string;
+  /** Per connector; defaults below. */
+  callTimeoutMs?: number;
+}
+
+export interface PoolOptions {
+  connectTimeoutMs?: number;
+  callTimeoutMs?: number;
+  /** A tool list is reused this long before asking the connector again. */
+  toolsTtlMs?: number;
+}
+
+interface Entry {
+  client: Promise<Client>;
+  tools?: { list: Tool[]; at: number };
+}
+
+export interface ToolListing {
+  tools: Tool[];
+  /** The connector could not be reached now: this is the last list it gave. */
+  stale: boolean;
+  error?: string;
+}
+
+export const couldNotReach = (target: UpstreamTarget, what: string, cause?: unknown) =>
+  new AppError(502, 'upstream_unreachable', `Couldn't reach the MCP server: ${target.name} ${what}. Try again; if it keeps failing, run the connection diagnostic or ask your administrator.`, {
+    cause,
+    details: { connector: target.slug },
+  });
+
+/** Rejects after `ms` with `error()`, leaving the promise to settle (its result is ignored). */
+function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(error()), ms);
+      timer.unref();
+    }),
+  ]);
+}
+
+/**
+ * MCP sessions to connectors, one per (person, connector): never shared between people, since each
+ * carries its person's credentials. Every request is bounded (connect 10 s, call 300 s by default), and
+ * a connector that fails keeps serving its last good tool list, marked stale, so one bad connector never
+ * empties or delays the others.
+ */
+export class UpstreamPool {
+  readonly #entries = new Map<string, Entry>();
+  readonly #connectTimeoutMs: number;
+  readonly #callTimeoutMs: number;
+  readonly #toolsTtlMs: number;
+
+  constructor(options: PoolOptions = {}) {
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#callTimeoutMs = options.callTimeoutMs ?? 300_000;
+    this.#toolsTtlMs = options.toolsTtlMs ?? 60_000;
+  }
+
+  #entry(userId: string, target: UpstreamTarget, credentials: CredentialSource): Entry {
+    const key = `${userId}\n${target.slug}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      const client = within(openUpstream(target.url, credentials), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
+      entry = { client };
+      this.#entries.set(key, entry);
+      // A failed connection is not kept: the next request tries afresh.
+      client.catch(() => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      });
+    }
+    return entry;
+  }
+
+  /** Drops a session (after a transport failure, a disconnect, new credentials). */
+  async forget(userId: string, connector: string): Promise<void> {
+    const key = `${userId}\n${connector}`;
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
+    await entry?.client.then((c) => c.close()).catch(() => {});
+  }
+
+  async listTools(userId: string, target: UpstreamTarget, credentials: CredentialSource): Promise<ToolListing> {
+    const entry = this.#entry(userId, target, credentials);
+    if (entry.tools && Date.now() - entry.tools.at < this.#toolsTtlMs) return { tools: entry.tools.list, stale: false };
+    const previous = entry.tools;
+    try {
+      const client = await entry.client;
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      // Follow the connector's own pages, bounded: a cursor loop must not hang the gateway.
+      for (let page = 0; page < 50; page++) {
+        const result = await within(client.listTools(cursor ? { cursor } : undefined, { timeout: this.#connectTimeoutMs }), this.#connectTimeoutMs, () =>
+          couldNotReach(target, `did not list its tools within ${this.#connectTimeoutMs / 1000} s`),
+        );
+        tools.push(...result.tools);
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+      entry.tools = { list: tools, at: Date.now() };
+      return { tools, stale: false };
+    } catch (err) {
+      await this.forget(userId, target.slug);
+      if (err instanceof AppError && err.code !== 'upstream_unreachable') throw err;
+      if (previous) {
+        // Keep the last good list under the new entry too, so it survives the reconnect.
+        this.#entry(userId, target, credentials).tools = previous;
+        return { tools: previous.list, stale: true, error: (err as Error).message };
+      }
+      throw err instanceof AppError ? err : couldNotReach(target, `failed (${(err as Error).message})`, err);
+    }
+  }
+
+  async callTool(userId: string, target: UpstreamTarget, credentials: CredentialSource, name: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<CallToolResult> {
+    const timeoutMs = target.callTimeoutMs ?? this.#callTimeoutMs;
+    const client = await this.#entry(userId, target, credentials).client;
+    try {
+      return (await within(client.callTool({ name, ...(args ? { arguments: args } : {}) }, { timeout: timeoutMs, ...(signal ? { signal } : {}) }), timeoutMs, () =>
+        couldNotReach(target, `did not finish ${name} within ${Math.round(timeoutMs / 1000)} s`),
+      )) as CallToolResult;
+    } catch (err) {
+      if (err instanceof AppError) {
+        if (err.code === 'upstream_unreachable') await this.forget(userId, target.slug);
+        throw err;
+      }
+      const message = (err as Error).message ?? String(err);
+      if (/timed? ?out/i.test(message)) throw couldNotReach(target, `did not finish ${name} within ${Math.round(timeoutMs / 1000)} s`, err);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    await Promise.allSettled(entries.map((e) => e.client.then((c) => c.close())));
+  }
+}

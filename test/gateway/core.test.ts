@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionService } from '../../src/connections/service.ts';
+import type { ConnectorTarget } from '../../src/connections/types.ts';
+import { Vault } from '../../src/connections/vault.ts';
+import type { Database } from '../../src/db/database.ts';
+import { AuditLog } from '../../src/gateway/audit.ts';
+import { GatewayCore, ORIGIN_META, type Caller } from '../../src/gateway/core.ts';
+import type { PolicyPort, ToolVerdict } from '../../src/gateway/policy-port.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { UpstreamPool } from '../../src/upstream/pool.ts';
+import { testDatabase } from '../helpers/db.ts';
+import { person, type Person } from '../helpers/fixtures.ts';
+import { startTestUpstream } from '../helpers/test-upstream.ts';
+
+/**
+ * The gateway core with real upstream MCP servers and a scripted policy: filtering, naming, refusals,
+ * timeouts that isolate a bad connector, result caps and audit events.
+ */
+let database: Database;
+let alpha: Awaited<ReturnType<typeof startTestUpstream>>;
+let beta: Awaited<ReturnType<typeof startTestUpstream>>;
+let core: GatewayCore;
+let pool: UpstreamPool;
+let someone: Person;
+const verdicts = new Map<string, ToolVerdict>();
+const policy: PolicyPort = {
+  forPerson: async () => ({
+    connectors: ['alpha', 'beta'],
+    decide: (connector, tool) => verdicts.get(`${connector}/${tool.name}`) ?? { decision: 'allow', reason: 'allowed' },
+  }),
+};
+
+beforeAll(async () => {
+  database = await testDatabase();
+  alpha = await startTestUpstream('alpha');
+  beta = await startTestUpstream('beta');
+  const targets: Array<ConnectorTarget & { callTimeoutMs?: number }> = [
+    { slug: 'alpha', name: 'Alpha', url: alpha.url, auth: 'none', callTimeoutMs: 500 },
+    { slug: 'beta', name: 'Beta', url: beta.url, auth: 'none' },
+  ];
+  const resolveConnector = async (slug: string) => targets.find((t) => t.slug === slug);
+  const log = createLogger('silent');
+  const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, randomBytes(32)), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
+  pool = new UpstreamPool();
+  core = new GatewayCore({ connections, resolveConnector, policy, pool, audit: new AuditLog(database.db, log), log });
+  someone = await person(database.db, 'core@acme.test');
+  for (const slug of ['alpha', 'beta']) await connections.connectWithHeaders(someone.user.id, slug, {});
+});
+afterAll(async () => {
+  await pool.close();
+  await alpha.close();
+  await beta.close();
+  await database.close();
+});
+
+const caller = (): Caller => ({ userId: someone.user.id, orgId: undefined, surface: 'mcp', requestId: 'req_test' });
+const text = (r: { content?: Array<{ type: string; text?: string }> }) => (r.content ?? []).map((c) => c.text ?? '').join('');
+
+describe('gateway core', () => {
+  it('lists every tool of the usable connectors, namespaced, with its origin, in a stable order', async () => {
+    const { tools, problems } = await core.listTools(caller());
+    expect(problems).toEqual([]);
+    expect(tools.map((t) => t.name)).toEqual(['alpha__echo', 'alpha__erase_everything', 'alpha__hang', 'alpha__huge', 'beta__echo', 'beta__erase_everything', 'beta__hang', 'beta__huge']);
+    expect(tools[0]!.tool._meta?.[ORIGIN_META]).toEqual({ connector: 'alpha', tool: 'echo' });
+    expect(tools[0]!.tool.annotations).toMatchObject({ readOnlyHint: true });
+  });
+
+  it('hides a blocked tool and refuses to call it', async () => {
+    verdicts.set('beta/erase_everything', { decision: 'block', reason: "Acme's owners block write actions in Beta." });
+    const { tools } = await core.listTools(caller());
+    expect(tools.map((t) => t.name)).not.toContain('beta__erase_everything');
+    await expect(core.callTool(caller(), 'beta__erase_everything', {})).rejects.toMatchObject({ code: 'unknown_tool' });
+    expect(beta.calls.erase_everything).toBeUndefined();
+    verdicts.clear();
+  });
+
+  it('does not run an "ask" tool without approval, and says why', async () => {
+    verdicts.set('alpha/erase_everything', { decision: 'ask', reason: 'Your organization asks for approval before write actions.' });
+    const result = await core.callTool(caller(), 'alpha__erase_everything', {});
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/needs approval before it runs\. Your organization asks for approval/);
+    expect(alpha.calls.erase_everything).toBeUndefined();
+    expect(text(await core.callTool(caller(), 'alpha__erase_everything', {}, { approved: true }))).toBe('erased');
+    verdicts.clear();
+  });
+
+  it('cuts a hanging upstream at its timeout while another connector answers at once', async () => {
+    const hanging = core.callTool(caller(), 'alpha__hang', {});
+    const quick = await core.callTool(caller(), 'beta__echo', { text: 'hi' });
+    expect(text(quick)).toBe('beta: hi');
+    const cut = await hanging;
+    expect(cut.isError).toBe(true);
+    expect(text(cut)).toMatch(/^Couldn't reach the MCP server: Alpha did not finish hang within 1 s/);
+    // And the connector still works afterwards.
+    expect(text(await core.callTool(caller(), 'alpha__echo', { text: 'again' }))).toBe('alpha: again');
+  });
+
+  it('caps a huge result at 150,000 characters with a visible notice', async () => {
+    const result = await core.callTool(caller(), 'alpha__huge', {});
+    const all = text(result);
+    expect(all.startsWith('x'.repeat(150_000))).toBe(true);
+    expect(all).toMatch(/Switchboard truncated this result: it had 200,000 characters of text; the first 150,000 are shown/);
+  });
+
+  it('records an audit event for every call, with the decision and outcome', async () => {
+    const rows = await database.db.selectFrom('audit_events').selectAll().where('user_id', '=', someone.user.id).orderBy('id').execute();
+    expect(rows.map((r) => [r.connector_slug, r.tool, r.decision, r.outcome])).toEqual(
+      expect.arrayContaining([
+        ['alpha', 'erase_everything', 'ask', 'refused'],
+        ['alpha', 'erase_everything', 'ask', 'ok'],
+        ['alpha', 'hang', 'allow', 'error'],
+        ['beta', 'echo', 'allow', 'ok'],
+      ]),
+    );
+    expect(rows.every((r) => r.surface === 'mcp' && r.request_id === 'req_test' && r.latency_ms >= 0)).toBe(true);
+  });
+});

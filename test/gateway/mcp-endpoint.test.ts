@@ -1,0 +1,167 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PEOPLE, startDemoService, type DemoServiceHandle } from '../../demo/index.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { upsertListing } from '../../src/directory/store.ts';
+import { OPERATOR } from '../../src/identity/actor.ts';
+import { enableConnector, setOrgRules, setPersonRules } from '../../src/policy/store.ts';
+import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { processStorage } from '../helpers/db.ts';
+import { authorizeAtDemo } from '../helpers/demo-browser.ts';
+import { startTestUpstream } from '../helpers/test-upstream.ts';
+
+/**
+ * The real /mcp endpoint of a running Switchboard, with real SDK v2 clients in both eras, the demo
+ * tracker (OAuth, per-person data) and a no-auth test connector, under real org policy.
+ */
+let storage: Awaited<ReturnType<typeof processStorage>>;
+let server: RunningServer;
+let tracker: DemoServiceHandle;
+let beta: Awaited<ReturnType<typeof startTestUpstream>>;
+const OLIVIA = 'sbp_test_olivia_gateway_1';
+const MAX = 'sbp_test_max_gateway_1';
+
+async function mcpClient(token: string, mode: 'auto' | 'legacy', options: { elicit?: (message: string) => boolean } = {}): Promise<Client> {
+  const client = new Client({ name: 'test', version: '1' }, { versionNegotiation: { mode }, capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
+  if (options.elicit) {
+    const decide = options.elicit;
+    client.setRequestHandler('elicitation/create', async (request) => {
+      const message = (request.params as { message: string }).message;
+      return decide(message) ? { action: 'accept', content: { approve: true } } : { action: 'decline' };
+    });
+  }
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+const text = (r: unknown) => ((r as { content?: Array<{ text?: string }> }).content ?? []).map((c) => c.text ?? '').join('');
+
+beforeAll(async () => {
+  storage = await processStorage('sb-gateway-');
+  tracker = await startDemoService('tracker', { port: 0, onError: () => {} });
+  beta = await startTestUpstream('beta');
+  const file = path.join(storage.env.SWITCHBOARD_DATA_DIR!, 'bootstrap.yaml');
+  writeFileSync(
+    file,
+    `organizations:\n  - slug: acme\n    name: Acme\n    plan: team\n    members:\n      - { email: olivia@acme.test, role: owner, tokens: [${OLIVIA}] }\n      - { email: max@acme.test, role: member, tokens: [${MAX}] }\n`,
+  );
+  server = await startServer(loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent' }, configFile: file }), { logger: createLogger('silent') });
+  const db = server.services.database.db;
+  await upsertListing(db, { slug: 'demo-tracker', name: 'Demo Tracker', tagline: 'Issues', description: 'The demo tracker.', category: 'productivity', mcpUrl: tracker.url, authKind: 'oauth', source: 'demo', origin: 'demo:tracker' });
+  await upsertListing(db, { slug: 'beta', name: 'Beta', tagline: 'Echo', description: 'A test connector.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:beta' });
+  await upsertListing(db, { slug: 'gamma', name: 'Gamma', tagline: 'Not enabled', description: 'Never enabled.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:gamma' });
+  for (const slug of ['demo-tracker', 'beta']) await enableConnector(db, OPERATOR, 'acme', slug);
+  // Olivia connects the tracker as alice, Max as bob: each with their own account there.
+  const users = await db.selectFrom('users').select(['id', 'email']).execute();
+  for (const [email, demoPerson] of [['olivia@acme.test', DEMO_PEOPLE[0]!], ['max@acme.test', DEMO_PEOPLE[1]!]] as const) {
+    const userId = users.find((u) => u.email === email)!.id;
+    const { authorizationUrl } = await server.services.connections.startOAuth(userId, 'demo-tracker');
+    const callback = await authorizeAtDemo(authorizationUrl, demoPerson, { callbackPrefix: server.url });
+    await server.services.connections.finishOAuth(callback.searchParams);
+  }
+});
+afterAll(async () => {
+  await server?.close();
+  await tracker?.close();
+  await beta?.close();
+  await storage?.drop();
+});
+
+describe('POST /mcp', () => {
+  it('answers 401 with the OAuth discovery challenge without a valid token', async () => {
+    const res = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`);
+  });
+
+  for (const mode of ['auto', 'legacy'] as const) {
+    it(`serves exactly the tools of enabled and connected connectors, each person with their own data (${mode === 'auto' ? '2026-07-28' : '2025-11-25'})`, async () => {
+      const olivia = await mcpClient(OLIVIA, mode);
+      const max = await mcpClient(MAX, mode);
+      try {
+        expect(olivia.getNegotiatedProtocolVersion()).toBe(mode === 'auto' ? '2026-07-28' : '2025-11-25');
+        const names = (await olivia.listTools()).tools.map((t) => t.name);
+        expect(names).toContain('demo-tracker__list_projects');
+        expect(names).toContain('beta__echo');
+        expect(names.some((n) => n.startsWith('gamma__'))).toBe(false);
+        const tool = (await olivia.listTools()).tools.find((t) => t.name === 'demo-tracker__get_issue')!;
+        expect(tool._meta?.['io.switchboard/origin']).toEqual({ connector: 'demo-tracker', tool: 'get_issue' });
+        expect(text(await olivia.callTool({ name: 'demo-tracker__list_projects', arguments: {} }))).toContain('Payroll');
+        expect(text(await max.callTool({ name: 'demo-tracker__list_projects', arguments: {} }))).not.toContain('Payroll');
+        const hidden = await max.callTool({ name: 'demo-tracker__get_issue', arguments: { key: 'PAY-1' } });
+        expect(hidden.isError).toBe(true);
+        expect(text(await olivia.callTool({ name: 'beta__echo', arguments: { text: 'hi' } }))).toBe('beta: hi');
+      } finally {
+        await olivia.close();
+        await max.close();
+      }
+    });
+  }
+
+  it('an org block hides the tool and refuses it; a member can narrow but never widen', async () => {
+    const db = server.services.database.db;
+    await setOrgRules(db, OPERATOR, 'acme', 'demo-tracker', { categories: { write: 'block' } });
+    const max = await mcpClient(MAX, 'auto');
+    try {
+      const names = (await max.listTools()).tools.map((t) => t.name);
+      expect(names).not.toContain('demo-tracker__create_issue');
+      expect(names).toContain('demo-tracker__list_projects');
+      await expect(max.callTool({ name: 'demo-tracker__create_issue', arguments: { project: 'WEB', title: 'x' } })).rejects.toThrow(/No tool named "demo-tracker__create_issue"/);
+      const maxId = (await db.selectFrom('users').select('id').where('email', '=', 'max@acme.test').executeTakeFirstOrThrow()).id;
+      // Widening is not possible: allowing writes for himself changes nothing.
+      await setPersonRules(db, maxId, 'demo-tracker', { categories: { write: 'allow', read: 'block' } });
+      const after = (await max.listTools()).tools.map((t) => t.name);
+      expect(after.filter((n) => n.startsWith('demo-tracker__'))).toEqual([]);
+      await setPersonRules(db, maxId, 'demo-tracker', { categories: {} });
+    } finally {
+      await max.close();
+      await setOrgRules(db, OPERATOR, 'acme', 'demo-tracker', {});
+    }
+  });
+
+  // 2025-11-25 elicitation needs a session that remembers the client's capabilities; the endpoint serves
+  // that era statelessly for now, so a 2025 client gets the refusal of the next test (docs/gateway.md).
+  for (const mode of ['auto'] as const) {
+    it('"ask" tools run only after the person confirms (2026-07-28 input-required round trip)', async () => {
+      const db = server.services.database.db;
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
+      const asked: string[] = [];
+      let answer = true;
+      const olivia = await mcpClient(OLIVIA, mode, { elicit: (m) => (asked.push(m), answer) });
+      const before = beta.calls.echo ?? 0;
+      try {
+        expect(text(await olivia.callTool({ name: 'beta__echo', arguments: { text: 'approved' } }))).toBe('beta: approved');
+        expect(asked.at(-1)).toMatch(/Allow beta to run "Echo"\?/);
+        answer = false;
+        const declined = await olivia.callTool({ name: 'beta__echo', arguments: { text: 'declined' } });
+        expect(declined.isError).toBe(true);
+        expect(text(declined)).toMatch(/did not approve/);
+        expect(beta.calls.echo).toBe(before + 1);
+      } finally {
+        await olivia.close();
+        await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+      }
+    });
+  }
+
+  it('without elicitation support (or over 2025-11-25), an "ask" tool is refused with where to approve', async () => {
+    const db = server.services.database.db;
+    await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
+    const legacy = await mcpClient(OLIVIA, 'legacy', { elicit: () => true });
+    const refusedLegacy = await legacy.callTool({ name: 'beta__echo', arguments: { text: 'x' } });
+    await legacy.close();
+    expect(text(refusedLegacy)).toMatch(/needs approval before it runs/);
+    const olivia = await mcpClient(OLIVIA, 'auto');
+    try {
+      const refused = await olivia.callTool({ name: 'beta__echo', arguments: { text: 'x' } });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/needs approval before it runs/);
+    } finally {
+      await olivia.close();
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+    }
+  });
+});

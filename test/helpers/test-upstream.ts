@@ -1,0 +1,56 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+
+/**
+ * A small real MCP server (SDK v2, both eras, no auth) with tools that misbehave on purpose: one that
+ * never answers, one with a huge result, and well-behaved ones. For gateway tests.
+ */
+export async function startTestUpstream(name: string): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
+  const calls: Record<string, number> = {};
+  const count = (tool: string) => (calls[tool] = (calls[tool] ?? 0) + 1);
+  const handler = createMcpHandler(() => {
+    const server = new McpServer({ name, version: '1.0.0' });
+    server.registerTool('echo', { title: 'Echo', description: 'Echoes its text.', inputSchema: z.object({ text: z.string() }), annotations: { readOnlyHint: true } }, async ({ text }) => {
+      count('echo');
+      return { content: [{ type: 'text', text: `${name}: ${text}` }] };
+    });
+    server.registerTool('hang', { title: 'Hang', description: 'Never answers.', annotations: { readOnlyHint: true } }, async () => {
+      count('hang');
+      return new Promise(() => {});
+    });
+    server.registerTool('huge', { title: 'Huge', description: 'Returns 200,000 characters.', annotations: { readOnlyHint: true } }, async () => {
+      count('huge');
+      return { content: [{ type: 'text', text: 'x'.repeat(200_000) }] };
+    });
+    server.registerTool('erase_everything', { title: 'Erase everything', description: 'Deletes all data.', annotations: { destructiveHint: true } }, async () => {
+      count('erase_everything');
+      return { content: [{ type: 'text', text: 'erased' }] };
+    });
+    return server;
+  });
+  const http: HttpServer = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, ...(body.length ? { body } : {}) });
+    const response = await handler.fetch(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) {
+      for await (const chunk of response.body) res.write(chunk);
+    }
+    res.end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  return {
+    url,
+    calls,
+    close: async () => {
+      await handler.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
