@@ -28,6 +28,7 @@ export interface Config {
   /** Start the bundled demo services. */
   demo: boolean;
   shutdownGraceSeconds: number;
+  gateway: ServerSettings['gateway'];
   auth: ServerSettings['auth'];
   /** Absolute path of the YAML file, when one was given. */
   configFile: string | undefined;
@@ -51,6 +52,12 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
     name: 'SWITCHBOARD_DEMO',
     path: ['demo', 'enabled'],
     schema: z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1'),
+  },
+  { name: 'SWITCHBOARD_MCP_NAMING', path: ['gateway', 'naming'], schema: z.enum(['namespaced', 'passthrough']) },
+  {
+    name: 'SWITCHBOARD_ALLOWED_HOSTS',
+    path: ['gateway', 'allowedHosts'],
+    schema: z.string().transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
   },
   { name: 'SWITCHBOARD_SSO_ISSUER', path: ['auth', 'sso', 'issuer'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_SSO_CLIENT_ID', path: ['auth', 'sso', 'clientId'], schema: z.string().min(1) },
@@ -138,6 +145,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     logLevel: s.log.level,
     demo: s.demo.enabled,
     shutdownGraceSeconds: s.server.shutdownGraceSeconds,
+    gateway: s.gateway,
     auth: s.auth,
     configFile,
     bootstrap,

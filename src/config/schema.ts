@@ -81,6 +81,18 @@ export const serverSettingsSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   /** The bundled demo services (tracker, chat, drive), started beside Switchboard and listed in the directory. */
   demo: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  gateway: z
+    .strictObject({
+      /** `passthrough` serves connectors' names unprefixed: the conformance test profile only (one connector). */
+      naming: z.enum(['namespaced', 'passthrough']).default('namespaced'),
+      /** Host names /mcp answers besides PUBLIC_URL's and localhost's (DNS-rebinding guard), e.g. an internal name a proxy uses. */
+      allowedHosts: z.array(z.string().min(1)).default([]),
+      /** A 2025-11-25 session idle this long is closed (its client starts a new one). */
+      sessionIdleMinutes: z.number().min(1).max(24 * 60).default(30),
+      /** Tool calls without a per-connector limit end after this many seconds. */
+      callTimeoutSeconds: z.number().min(1).max(3600).default(300),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       sessionIdleHours: z.number().min(0.1).max(24 * 90).default(24 * 7),

@@ -13,6 +13,7 @@ import { revokeUpstream, type RevocationOutcome } from './revoke.ts';
 import { ConnectionStore, type ConnectionRow } from './store.ts';
 import type { ConnectionSummary, ConnectorResolver, ConnectorTarget, UpstreamCredentials } from './types.ts';
 import type { Vault } from './vault.ts';
+import type { PolicyChangeBus as ChangeNoticeBus } from '../policy/changes.ts';
 
 /** Refresh this long before expiry, so a token never expires between our check and the upstream's. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -32,6 +33,8 @@ export interface ConnectionServiceDeps {
   now?: () => number;
   /** Overrides PUBLIC_URL + /oauth/client-metadata.json as the published Client ID Metadata Document. */
   clientMetadataUrl?: string;
+  /** Told of every connect, expiry and disconnect, so the person's MCP clients list their tools again. */
+  changes?: ChangeNoticeBus;
 }
 
 /**
@@ -71,6 +74,10 @@ export class ConnectionService {
   async flowOwner(state: string): Promise<string | undefined> {
     const row = await this.#deps.db.selectFrom('connection_flows').select('user_id').where('state', '=', state).executeTakeFirst();
     return row?.user_id;
+  }
+
+  #changed(userId: string, connector: string): void {
+    void this.#deps.changes?.publish({ kind: 'connection', orgId: null, connector, userId }).catch(() => {});
   }
 
   async authKindOf(slug: string): Promise<ConnectorTarget['auth']> {
@@ -151,6 +158,7 @@ export class ConnectionService {
       throw authorizationFailed(connector, `the authorization could not be completed (${(err as Error).message})`, err);
     }
     this.#deps.log.info({ connector: connector.slug, user: row.user_id }, 'connection established');
+    this.#changed(row.user_id, connector.slug);
     return { userId: row.user_id, connector: connector.slug, returnTo: row.return_to };
   }
 
@@ -160,6 +168,7 @@ export class ConnectionService {
     if (connector.auth === 'oauth') throw invalidInput(`${connector.name} uses OAuth; connect it through its authorization page instead.`);
     const clean = connector.auth === 'headers' ? validateHeaders(connector, headers) : {};
     const row = await this.store.saveStatic(userId, connector, clean);
+    this.#changed(userId, connector.slug);
     return this.store.summary(row);
   }
 
@@ -227,6 +236,7 @@ export class ConnectionService {
       if (rejected !== undefined || (row.expires_at && row.expires_at.getTime() <= this.#now())) {
         const reason = 'the access token ended and the service gave no way to renew it';
         await this.store.markExpired(row.id, reason);
+        this.#changed(userId, connector.slug);
         throw connectionExpired(this.#deps.publicUrl, connector, reason);
       }
       return current;
@@ -247,6 +257,7 @@ export class ConnectionService {
     if (provider.grantInvalid || result !== 'AUTHORIZED' || !provider.savedConnection) {
       const reason = 'the service refused to renew access; it may have been revoked';
       await this.store.markExpired(row.id, reason);
+      this.#changed(userId, connector.slug);
       this.#deps.log.info({ connector: connector.slug, user: userId }, 'connection expired: refresh refused');
       throw connectionExpired(this.#deps.publicUrl, connector, reason);
     }
@@ -271,6 +282,7 @@ export class ConnectionService {
     }
     await this.store.delete(row.id);
     this.#deps.log.info({ connector: slug, user: userId, revocation }, 'connection removed');
+    this.#changed(userId, slug);
     return { revocation };
   }
 }

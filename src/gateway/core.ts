@@ -1,13 +1,16 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, InputRequiredResult, Tool } from '@modelcontextprotocol/client';
+import { isInputRequiredResult, ProtocolError } from '@modelcontextprotocol/client';
 import type { ConnectionService } from '../connections/service.ts';
 import type { ConnectorTarget } from '../connections/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../shared/app-error.ts';
-import type { UpstreamPool } from '../upstream/pool.ts';
+import type { DownstreamPeer } from '../upstream/downstream.ts';
+import type { CallOptions, UpstreamPool } from '../upstream/pool.ts';
 import type { AuditLog } from './audit.ts';
-import { namespacedToolName } from './naming.ts';
-import type { Decision, PolicyPort } from './policy-port.ts';
+import { namingProfile, type NamingProfile, type NamingProfileName } from './naming.ts';
+import type { Decision, PersonPolicy, PolicyPort } from './policy-port.ts';
 import { capResult, toolError } from './results.ts';
+import { UpstreamDirectory } from './upstream-directory.ts';
 
 export const ORIGIN_META = 'io.switchboard/origin';
 
@@ -19,13 +22,15 @@ export interface Caller {
 }
 
 export interface GatewayTool {
-  /** The namespaced name clients see. */
+  /** The name clients see (namespaced, unless the pass-through test profile is on). */
   name: string;
   connector: string;
   /** The tool as the connector describes it, renamed and tagged with its origin. */
   tool: Tool;
   originalName: string;
   decision: Exclude<Decision, 'block'>;
+  /** Why the policy decided so, for refusals and approval prompts. */
+  reason: string;
   stale: boolean;
 }
 
@@ -35,46 +40,78 @@ export interface GatewayToolList {
   problems: Array<{ connector: string; message: string }>;
 }
 
+export type GatewayConnector = ConnectorTarget & { callTimeoutMs?: number };
+
 export interface GatewayDeps {
   connections: ConnectionService;
-  resolveConnector: (slug: string) => Promise<(ConnectorTarget & { callTimeoutMs?: number }) | undefined>;
+  resolveConnector: (slug: string) => Promise<GatewayConnector | undefined>;
   policy: PolicyPort;
   pool: UpstreamPool;
   audit: AuditLog;
   log: Logger;
+  /** Where the person connects (or reconnects) a connector: quoted in errors that need them to act. */
+  connectUrl: (slug: string) => string;
+  naming?: NamingProfileName;
+}
+
+export interface ToolCallOptions {
+  signal?: AbortSignal | undefined;
+  /** The person confirmed an `ask` tool for this one call. */
+  approved?: boolean;
+  peer?: DownstreamPeer | undefined;
+  onprogress?: CallOptions['onprogress'];
+  /** 2026-07-28 multi-round-trip, passed through to the connector (see mcp-server.ts). */
+  allowInputRequired?: boolean;
+  inputResponses?: Record<string, unknown> | undefined;
+  requestState?: string | undefined;
+  clientCapabilities?: CallOptions['clientCapabilities'];
+}
+
+/** An upstream answered 401 after a fresh token: the person's grant is no longer good there. */
+function isUpstreamUnauthorized(err: unknown): boolean {
+  const e = err as { status?: unknown; code?: unknown; data?: { status?: unknown }; message?: unknown; name?: unknown };
+  return e?.status === 401 || e?.data?.status === 401 || e?.name === 'UnauthorizedError' || (typeof e?.message === 'string' && /\b401\b|unauthori[sz]ed/i.test(e.message));
 }
 
 /**
  * The one path every tool call takes, whichever way it came in (MCP endpoint, chat, REST):
  * policy decision → the person's own credentials → upstream → audit event. Listing takes the same
  * path minus the call, so a tool the policy blocks is absent from lists and refused by calls alike.
+ * Resources, prompts and completions reach only connectors the person may use, the same way.
  */
 export class GatewayCore {
   readonly #deps: GatewayDeps;
+  readonly naming: NamingProfile;
+  readonly upstreams: UpstreamDirectory;
+
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
+    this.naming = namingProfile(deps.naming ?? 'namespaced');
+    this.upstreams = new UpstreamDirectory(deps, this.naming, async (caller) => this.usableConnectors(caller.userId, (await deps.policy.forPerson(caller.userId, caller.orgId)).connectors));
   }
 
-  async listTools(caller: Caller): Promise<GatewayToolList> {
-    const policy = await this.#deps.policy.forPerson(caller.userId, caller.orgId);
-    const usable = await this.#usableConnectors(caller.userId, policy.connectors);
+  async listTools(caller: Caller, policy?: PersonPolicy): Promise<GatewayToolList> {
+    const person = policy ?? (await this.#deps.policy.forPerson(caller.userId, caller.orgId));
+    const usable = await this.usableConnectors(caller.userId, person.connectors);
     const problems: GatewayToolList['problems'] = [];
     const perConnector = await Promise.all(
       usable.map(async (connector) => {
         try {
-          const listing = await this.#deps.pool.listTools(caller.userId, connector, this.#credentials(caller.userId, connector.slug));
+          const listing = await this.#deps.pool.listTools(caller.userId, connector, this.credentials(caller.userId, connector.slug));
           return listing.tools.flatMap((tool): GatewayTool[] => {
-            const verdict = policy.decide(connector.slug, { name: tool.name, annotations: tool.annotations });
+            const verdict = person.decide(connector.slug, { name: tool.name, annotations: tool.annotations });
             if (verdict.decision === 'block') return [];
-            const name = namespacedToolName(connector.slug, tool.name);
+            const name = this.naming.toolName(connector.slug, tool.name);
+            const meta = this.naming.toolMeta(connector.slug, tool._meta);
             return [
               {
                 name,
                 connector: connector.slug,
                 originalName: tool.name,
                 decision: verdict.decision,
+                reason: verdict.reason,
                 stale: listing.stale,
-                tool: { ...tool, name, _meta: { ...tool._meta, [ORIGIN_META]: { connector: connector.slug, tool: tool.name } } },
+                tool: { ...tool, name, _meta: { ...meta, [ORIGIN_META]: { connector: connector.slug, tool: tool.name } } },
               },
             ];
           });
@@ -85,34 +122,32 @@ export class GatewayCore {
       }),
     );
     // Deterministic order (connector, then tool): stable pages and cache keys on every node.
-    const tools = perConnector.flat().sort((a, b) => (a.connector === b.connector ? a.originalName.localeCompare(b.originalName) : a.connector.localeCompare(b.connector)));
+    const all = perConnector.flat().sort((a, b) => (a.connector === b.connector ? a.originalName.localeCompare(b.originalName) : a.connector.localeCompare(b.connector)));
+    // Pass-through names can collide across connectors; the first in order keeps the name.
+    const seen = new Set<string>();
+    const tools = all.filter((t) => (seen.has(t.name) ? false : (seen.add(t.name), true)));
     return { tools, problems };
   }
 
   /** Connectors the policy allows and the person has connected (or that need no credentials). */
-  async #usableConnectors(userId: string, allowed: string[]): Promise<ConnectorTarget[]> {
-    const connections = new Map((await this.#deps.connections.list(userId)).map((c) => [c.connector, c]));
-    const targets = await Promise.all(allowed.map((slug) => this.#deps.resolveConnector(slug)));
-    return targets.filter((t): t is ConnectorTarget => t !== undefined && (t.auth === 'none' || connections.get(t.slug)?.status === 'connected'));
+  async usableConnectors(userId: string, allowed: string[]): Promise<GatewayConnector[]> {
+    const [connections, targets] = await Promise.all([this.#deps.connections.list(userId), Promise.all(allowed.map((slug) => this.#deps.resolveConnector(slug)))]);
+    const byConnector = new Map(connections.map((c) => [c.connector, c]));
+    return targets.filter((t): t is GatewayConnector => t !== undefined && (t.auth === 'none' || byConnector.get(t.slug)?.status === 'connected'));
   }
 
-  #credentials(userId: string, slug: string) {
+  credentials(userId: string, slug: string) {
     return { get: (options?: { rejectedAccessToken?: string }) => this.#deps.connections.credentialsFor(userId, slug, options) };
   }
 
-  /**
-   * Calls a tool by its namespaced name. Refusals and failures come back as tool errors the model can
-   * read (with the connect link when the person must act); an unknown name is a protocol error.
-   */
-  /** The tool a namespaced name stands for, as the policy lets this caller see it. */
-  async resolveTool(caller: Caller, name: string): Promise<GatewayTool & { reason: string }> {
+  /** The tool a client-facing name stands for, as the policy lets this caller see it. */
+  async resolveTool(caller: Caller, name: string): Promise<GatewayTool> {
     const { tools } = await this.listTools(caller);
     const found = tools.find((t) => t.name === name);
     if (!found) {
       throw new AppError(404, 'unknown_tool', `No tool named "${name}" is available to you. List the tools again: the connector may be disconnected, not enabled, or the tool blocked by your organization.`);
     }
-    const policy = await this.#deps.policy.forPerson(caller.userId, caller.orgId);
-    return { ...found, reason: policy.decide(found.connector, { name: found.originalName, annotations: found.tool.annotations }).reason };
+    return found;
   }
 
   /** Records that the person declined an `ask` tool when asked. */
@@ -120,9 +155,17 @@ export class GatewayCore {
     await this.#deps.audit.record({ userId: caller.userId, orgId: caller.orgId, connector: tool.connector, tool: tool.originalName, decision: 'ask', outcome: 'refused', latencyMs: 0, surface: caller.surface, requestId: caller.requestId, detail: 'declined by the person' });
   }
 
-  async callTool(caller: Caller, name: string, args: Record<string, unknown> | undefined, options: { signal?: AbortSignal; approved?: boolean } = {}): Promise<CallToolResult> {
+  /**
+   * Calls a tool by its client-facing name. Refusals and failures come back as tool errors the model can
+   * read (with the connect link when the person must act); an unknown name is a protocol error. With
+   * `allowInputRequired`, a connector's 2026 `input_required` answer is returned as it is, for the caller
+   * to relay.
+   */
+  callTool(caller: Caller, nameOrTool: string | GatewayTool, args: Record<string, unknown> | undefined, options?: ToolCallOptions & { allowInputRequired?: false }): Promise<CallToolResult>;
+  callTool(caller: Caller, nameOrTool: string | GatewayTool, args: Record<string, unknown> | undefined, options: ToolCallOptions): Promise<CallToolResult | InputRequiredResult>;
+  async callTool(caller: Caller, nameOrTool: string | GatewayTool, args: Record<string, unknown> | undefined, options: ToolCallOptions = {}): Promise<CallToolResult | InputRequiredResult> {
     const started = performance.now();
-    const found = await this.resolveTool(caller, name);
+    const found = typeof nameOrTool === 'string' ? await this.resolveTool(caller, nameOrTool) : nameOrTool;
     const audit = (decision: Decision, outcome: 'ok' | 'error' | 'refused', detail?: string) =>
       this.#deps.audit.record({ userId: caller.userId, orgId: caller.orgId, connector: found.connector, tool: found.originalName, decision, outcome, latencyMs: performance.now() - started, surface: caller.surface, requestId: caller.requestId, detail });
     if (found.decision === 'ask' && !options.approved) {
@@ -132,14 +175,27 @@ export class GatewayCore {
     const connector = await this.#deps.resolveConnector(found.connector);
     if (!connector) return toolError(`The connector "${found.connector}" is no longer in the directory.`);
     try {
-      const result = await this.#deps.pool.callTool(caller.userId, connector, this.#credentials(caller.userId, connector.slug), found.originalName, args, options.signal);
+      const result = await this.#deps.pool.callTool(caller.userId, connector, this.credentials(caller.userId, connector.slug), found.originalName, args, options);
+      if (isInputRequiredResult(result)) return result;
       await audit(found.decision, result.isError ? 'error' : 'ok');
       return capResult(result);
     } catch (err) {
-      const message = err instanceof AppError ? err.message : `The call to ${connector.name} failed: ${(err as Error).message}`;
+      const message = this.explain(connector, err);
       await audit(found.decision, 'error', message);
+      // The connector refused the request itself (bad arguments, a capability the client lacks): that is
+      // the client's protocol error to handle, passed on with the connector's own code.
+      if (err instanceof ProtocolError && !isUpstreamUnauthorized(err)) throw err;
       if (!(err instanceof AppError)) this.#deps.log.warn({ connector: connector.slug, tool: found.originalName, err: (err as Error).message }, 'upstream call failed');
       return toolError(message);
     }
+  }
+
+  /** A sentence for the person about an upstream failure, with the connect link when they must act. */
+  explain(connector: GatewayConnector, err: unknown): string {
+    if (err instanceof AppError) return err.message;
+    if (isUpstreamUnauthorized(err)) {
+      return `Authorization with the MCP server failed: ${connector.name} refused your credentials even after renewing them. Reconnect at ${this.#deps.connectUrl(connector.slug)} and try again.`;
+    }
+    return `The call to ${connector.name} failed: ${(err as Error).message}`;
   }
 }

@@ -2,46 +2,74 @@ import type { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { AppEnv } from '../api/context.ts';
 import type { ConnectionService } from '../connections/service.ts';
-import type { ConnectorTarget } from '../connections/types.ts';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { PolicyChangeBus } from '../policy/changes.ts';
 import { UpstreamPool, type PoolOptions } from '../upstream/pool.ts';
 import { AuditLog } from './audit.ts';
-import { GatewayCore } from './core.ts';
-import { mountMcpEndpoint, type McpAuthenticator } from './mcp-endpoint.ts';
+import { GatewayCore, type GatewayConnector } from './core.ts';
+import { mountMcpEndpoint, type McpAuthenticator, type McpEndpoint } from './mcp-endpoint.ts';
+import type { NamingProfileName } from './naming.ts';
 import { organizationFor } from './organization.ts';
 import type { PolicyPort } from './policy-port.ts';
-import type { PolicyChangeBus } from '../policy/changes.ts';
 
 export interface GatewayOptions {
   db: Kysely<DB>;
   connections: ConnectionService;
-  resolveConnector: (slug: string) => Promise<ConnectorTarget | undefined>;
+  resolveConnector: (slug: string) => Promise<GatewayConnector | undefined>;
   policy: PolicyPort;
   log: Logger;
   version: string;
-  pool?: PoolOptions;
-  /** Policy and enablement changes: each one tells connected clients to list their tools again. */
+  publicUrl: string;
+  secretKey: Buffer;
+  connectUrl: (slug: string) => string;
+  naming?: NamingProfileName;
+  allowedHosts?: string[];
+  sessionIdleMs?: number;
+  pool?: Omit<PoolOptions, 'events'>;
+  /** Policy, enablement and connection changes: each one tells the affected clients to list again. */
   changes?: PolicyChangeBus;
 }
 
 /** The gateway core and the /mcp endpoint on top of it, ready to mount on the Switchboard app. */
 export function createGateway(options: GatewayOptions) {
-  const pool = new UpstreamPool(options.pool);
-  const core = new GatewayCore({
+  let endpoint: McpEndpoint | undefined;
+  const pool = new UpstreamPool({
+    ...options.pool,
+    events: {
+      onListChanged: (userId, _connector, kind) => endpoint?.listChanged(kind, userId),
+      onResourceUpdated: (userId, connector, uri) => endpoint?.resourceUpdated(userId, core.naming.resourceUri(connector, uri)),
+    },
+  });
+  const core: GatewayCore = new GatewayCore({
     connections: options.connections,
     resolveConnector: options.resolveConnector,
     policy: options.policy,
     pool,
     audit: new AuditLog(options.db, options.log),
     log: options.log,
+    connectUrl: options.connectUrl,
+    ...(options.naming ? { naming: options.naming } : {}),
   });
-  let endpoint: ReturnType<typeof mountMcpEndpoint> | undefined;
-  const unsubscribe = options.changes?.subscribe(() => endpoint?.toolsChanged());
+  const unsubscribe = options.changes?.subscribe((change) => {
+    // New credentials or none at all: the upstream session made with the old ones must go.
+    if (change.kind === 'connection' && change.userId) void pool.forget(change.userId, change.connector);
+    for (const kind of ['tools', 'resources', 'prompts'] as const) endpoint?.listChanged(kind, change.userId);
+  });
   return {
     core,
     mount(app: Hono<AppEnv>, authenticate: McpAuthenticator) {
-      endpoint = mountMcpEndpoint(app, { core, authenticate, organizationFor: (userId, requested) => organizationFor(options.db, userId, requested), version: options.version });
+      endpoint = mountMcpEndpoint(app, {
+        core,
+        authenticate,
+        organizationFor: (userId, requested) => organizationFor(options.db, userId, requested),
+        version: options.version,
+        publicUrl: options.publicUrl,
+        allowedHosts: options.allowedHosts ?? [],
+        secretKey: options.secretKey,
+        sessionIdleMs: options.sessionIdleMs ?? 30 * 60_000,
+        onError: (err) => options.log.debug({ err: err.message }, 'mcp endpoint'),
+      });
     },
     async close() {
       unsubscribe?.();

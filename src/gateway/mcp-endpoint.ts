@@ -1,13 +1,24 @@
-import { acceptedContent, createMcpHandler, inputRequired, ProtocolError, Server, type AuthInfo } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import { createHmac } from 'node:crypto';
+import {
+  createMcpHandler,
+  createRequestStateCodec,
+  hostHeaderValidationResponse,
+  isInitializeRequest,
+  isLegacyRequest,
+  legacyStatelessFallback,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  originValidationResponse,
+  ProtocolError,
+  type AuthInfo,
+  type ServerEvent,
+} from '@modelcontextprotocol/server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../api/context.ts';
-import { AppError } from '../shared/app-error.ts';
 import type { Caller, GatewayCore } from './core.ts';
-import { toolError } from './results.ts';
-
-const APPROVAL = 'approval';
-const approvalSchema = z.object({ approve: z.boolean().describe('Allow this one call') });
+import { LegacySessions } from './legacy-sessions.ts';
+import { buildGatewayServer, type GatewayRequestState } from './mcp-server.ts';
+import { asPerson, PersonEventBus } from './person-event-bus.ts';
 
 /** Who is calling /mcp, as established by the endpoint's authentication. */
 export interface McpPrincipal {
@@ -26,21 +37,21 @@ export interface McpEndpointDeps {
   /** The person's organization for this request: an explicit choice (checked) or their default. */
   organizationFor: (userId: string, requested: string | undefined) => Promise<string | undefined>;
   version: string;
+  publicUrl: string;
+  /** Host names accepted besides PUBLIC_URL's and localhost's. */
+  allowedHosts: string[];
+  /** Seals 2026 `requestState` so every node can read what another node minted. */
+  secretKey: Buffer;
+  sessionIdleMs: number;
+  onError?: (err: Error) => void;
 }
 
-const PAGE_SIZE = 100;
-const INVALID_PARAMS = -32602;
-
-/** Cursor over the deterministic (connector, tool) order: the last name served, not an offset, so lists that change between pages neither skip nor repeat. */
-const encodeCursor = (lastName: string) => Buffer.from(JSON.stringify({ after: lastName })).toString('base64url');
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string') return parsed.after;
-  } catch {
-    // fall through
-  }
-  throw new ProtocolError(INVALID_PARAMS, 'The cursor is not one this server issued; list from the start.');
+export interface McpEndpoint {
+  /** Tells one person's clients (or everyone's) to list again. */
+  listChanged(kind: 'tools' | 'resources' | 'prompts', userId?: string): void;
+  /** A resource a person subscribed to changed at its connector (`uri` as the person's clients know it). */
+  resourceUpdated(userId: string, uri: string): void;
+  close(): Promise<void>;
 }
 
 function callerOf(authInfo: AuthInfo | undefined): Caller {
@@ -49,66 +60,85 @@ function callerOf(authInfo: AuthInfo | undefined): Caller {
   return caller;
 }
 
+const jsonRpcError = (status: number, code: number, message: string) =>
+  new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), { status, headers: { 'content-type': 'application/json' } });
+
 /**
- * `POST /mcp`: one aggregated MCP server per person, both spec eras from one endpoint (the SDK's
- * per-request handler). Each request builds a small low-level server for its caller whose handlers
- * all go through the gateway core.
+ * `/mcp`: one aggregated MCP server per person, both spec eras from one endpoint. 2026-07-28 requests are
+ * served statelessly by the SDK's per-request handler (any node can answer any request); 2025-11-25
+ * clients get a session (see legacy-sessions.ts), or stateless serving when they send no session id.
  */
-export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): { close(): Promise<void>; toolsChanged(): void } {
-  const handler = createMcpHandler((ctx) => {
-    const caller = callerOf(ctx.authInfo);
-    const server = new Server({ name: 'switchboard', version: deps.version }, { capabilities: { tools: { listChanged: true } } });
-    server.setRequestHandler('tools/list', async (request) => {
-      const { tools } = await deps.core.listTools(caller);
-      const after = request.params?.cursor ? decodeCursor(request.params.cursor) : undefined;
-      const start = after === undefined ? 0 : tools.findIndex((t) => t.name === after) + 1;
-      if (after !== undefined && start === 0) throw new ProtocolError(INVALID_PARAMS, 'The cursor points at a tool that is no longer listed; list from the start.');
-      const page = tools.slice(start, start + PAGE_SIZE);
-      const next = start + PAGE_SIZE < tools.length ? encodeCursor(page.at(-1)!.name) : undefined;
-      return { tools: page.map((t) => t.tool), ...(next ? { nextCursor: next } : {}) };
-    });
-    server.setRequestHandler('tools/call', async (request, extra) => {
-      try {
-        const tool = await deps.core.resolveTool(caller, request.params.name);
-        const signal = extra.mcpReq?.signal;
-        if (tool.decision === 'ask') {
-          const responses = extra.mcpReq?.inputResponses;
-          const answer = acceptedContent(responses, APPROVAL, approvalSchema);
-          if (answer?.approve === true) return await deps.core.callTool(caller, request.params.name, request.params.arguments, { signal, approved: true });
-          if (responses && APPROVAL in responses) {
-            await deps.core.recordDeclined(caller, tool);
-            return toolError(`You did not approve "${tool.originalName}" (${tool.connector}); it did not run.`);
-          }
-          // Elicitation (2025 clients) or an input-required round trip (2026): the SDK picks by era.
-          if (server.getClientCapabilities()?.elicitation) {
-            return inputRequired({
-              inputRequests: {
-                [APPROVAL]: inputRequired.elicit({
-                  message: `Allow ${tool.connector} to run "${tool.tool.title ?? tool.originalName}"? ${tool.reason}`,
-                  requestedSchema: approvalSchema,
-                }),
-              },
-            });
-          }
-        }
-        return await deps.core.callTool(caller, request.params.name, request.params.arguments, { signal });
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'unknown_tool') throw new ProtocolError(INVALID_PARAMS, err.message);
-        throw err;
-      }
-    });
-    return server;
+export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpEndpoint {
+  const requestState = createRequestStateCodec<GatewayRequestState>({
+    key: createHmac('sha256', deps.secretKey).update('switchboard mcp request state v1').digest(),
+    // State minted for one person and method is refused when echoed by anyone or anything else.
+    bind: (ctx) => `${ctx.mcpReq.method}\0${callerOf(ctx.http?.authInfo).userId}`,
   });
+  const bus = new PersonEventBus();
+  const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs });
+  const build = (caller: Caller, era: 'modern' | 'legacy', subscriptions?: Set<string>) =>
+    buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, ...(subscriptions ? { subscriptions } : {}) });
+  const onerror = (err: Error) => deps.onError?.(err);
+  const modern = createMcpHandler((ctx) => build(callerOf(ctx.authInfo), 'modern'), { legacy: 'reject', bus, onerror });
+  const stateless = legacyStatelessFallback((ctx) => build(callerOf(ctx.authInfo), 'legacy'), onerror);
+
+  const publicHost = new URL(deps.publicUrl).hostname;
+  const hosts = [...new Set([publicHost, ...localhostAllowedHostnames(), ...deps.allowedHosts])];
+  const origins = [...new Set([publicHost, ...localhostAllowedOrigins(), ...deps.allowedHosts])];
+
+  async function serveLegacy(request: Request, caller: Caller, authInfo: AuthInfo): Promise<Response> {
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      // Another person's session id is answered exactly like an unknown one.
+      if (!session || session.caller.userId !== caller.userId) return jsonRpcError(404, -32001, 'Session not found: it ended or belongs to another sign-in. Initialize a new session.');
+      return session.transport.handleRequest(request, { authInfo });
+    }
+    if (request.method === 'POST') {
+      const body: unknown = await request
+        .clone()
+        .json()
+        .catch(() => undefined);
+      if (isInitializeRequest(body)) return sessions.open(request, caller, authInfo, body, (subscriptions) => build(caller, 'legacy', subscriptions));
+    }
+    // A 2025 client that keeps no session (or a plain HTTP script): served statelessly, no mid-call questions.
+    return stateless(request, { authInfo });
+  }
 
   app.all('/mcp', async (c) => {
-    const principal = await deps.authenticate(c.req.raw);
+    const request = c.req.raw;
+    // DNS-rebinding guard: a browser page on another site must not reach a local Switchboard.
+    const rejected = hostHeaderValidationResponse(request, hosts) ?? originValidationResponse(request, origins);
+    if (rejected) return rejected;
+    const principal = await deps.authenticate(request);
     if (principal instanceof Response) return principal;
     const requested = c.req.header('x-switchboard-org') ?? c.req.query('org');
     const orgId = await deps.organizationFor(principal.userId, requested);
     const caller: Caller = { userId: principal.userId, orgId, surface: 'mcp', requestId: c.get('requestId') };
     const authInfo: AuthInfo = { token: 'redacted', clientId: principal.clientId ?? 'personal-access-token', scopes: principal.scopes ?? [], extra: { caller } };
-    return handler.fetch(c.req.raw, { authInfo });
+    if (await isLegacyRequest(request)) return serveLegacy(request, caller, authInfo);
+    return asPerson(caller.userId, () => modern.fetch(request, { authInfo }));
   });
-  // 2026 clients hear of changes on their `subscriptions/listen` stream and list again (they see only their own tools).
-  return { close: () => handler.close(), toolsChanged: () => handler.notify.toolsChanged() };
+
+  const eventFor = (kind: 'tools' | 'resources' | 'prompts'): ServerEvent => ({ kind: `${kind}_list_changed` });
+  return {
+    listChanged(kind, userId) {
+      if (userId) bus.publishTo(userId, eventFor(kind));
+      else bus.publish(eventFor(kind));
+      for (const session of userId ? sessions.forPerson(userId) : sessions.all()) {
+        const send = kind === 'tools' ? session.server.sendToolListChanged() : kind === 'resources' ? session.server.sendResourceListChanged() : session.server.sendPromptListChanged();
+        void send.catch(() => {});
+      }
+    },
+    resourceUpdated(userId, uri) {
+      bus.publishTo(userId, { kind: 'resource_updated', uri });
+      for (const session of sessions.forPerson(userId)) {
+        if (session.subscriptions.has(uri)) void session.server.sendResourceUpdated({ uri }).catch(() => {});
+      }
+    },
+    async close() {
+      await sessions.close();
+      await modern.close();
+    },
+  };
 }

@@ -39,3 +39,53 @@ export function parseNamespacedUri(uri: string): { connector: string; uri: strin
   if (match[1] === 'switchboard') return { connector: match[2]!, uri: decodeURIComponent(match[3]!) };
   return { connector: match[2]!, uri: `${match[1]}://${match[3]}` };
 }
+
+export type NamingProfileName = 'namespaced' | 'passthrough';
+
+/** How the aggregated server names what its connectors offer. */
+export interface NamingProfile {
+  name: NamingProfileName;
+  toolName(connector: string, tool: string): string;
+  promptName(connector: string, prompt: string): string;
+  resourceUri(connector: string, uri: string): string;
+  /** The connector a client-facing URI belongs to, when the name says so (not in pass-through). */
+  parseUri(uri: string): { connector: string; uri: string } | undefined;
+  /** A tool's `_meta` with the UI resource it names (MCP Apps) renamed like every other resource. */
+  toolMeta(connector: string, meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined;
+}
+
+function renameUiResource(meta: Record<string, unknown> | undefined, rename: (uri: string) => string): Record<string, unknown> | undefined {
+  if (!meta) return meta;
+  const out = { ...meta };
+  const ui = meta['ui'];
+  if (ui && typeof ui === 'object' && typeof (ui as { resourceUri?: unknown }).resourceUri === 'string') {
+    out['ui'] = { ...(ui as object), resourceUri: rename((ui as { resourceUri: string }).resourceUri) };
+  }
+  // The key MCP Apps used before `ui.resourceUri`; hosts still read it.
+  if (typeof meta['ui/resourceUri'] === 'string') out['ui/resourceUri'] = rename(meta['ui/resourceUri']);
+  return out;
+}
+
+const NAMESPACED: NamingProfile = {
+  name: 'namespaced',
+  toolName: namespacedToolName,
+  promptName: namespacedToolName,
+  resourceUri: namespacedUri,
+  parseUri: parseNamespacedUri,
+  toolMeta: (connector, meta) => renameUiResource(meta, (uri) => namespacedUri(connector, uri)),
+};
+
+/**
+ * Names exactly as the connector gives them: only for the conformance test profile (one connector, whose
+ * fixture names the suite calls). With several connectors, the first in order keeps a colliding name.
+ */
+const PASSTHROUGH: NamingProfile = {
+  name: 'passthrough',
+  toolName: (_connector, tool) => tool,
+  promptName: (_connector, prompt) => prompt,
+  resourceUri: (_connector, uri) => uri,
+  parseUri: () => undefined,
+  toolMeta: (_connector, meta) => meta,
+};
+
+export const namingProfile = (name: NamingProfileName): NamingProfile => (name === 'passthrough' ? PASSTHROUGH : NAMESPACED);

@@ -41,3 +41,15 @@ export function capResult(result: CallToolResult, cap = RESULT_CHARACTER_CAP): C
 export function toolError(message: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: message }] };
 }
+
+/**
+ * A connector's result without the protocol's own `_meta` keys (`io.modelcontextprotocol/…`, such as the
+ * connector's serverInfo): those describe the exchange between Switchboard and the connector, and the
+ * SDK sets Switchboard's own on the exchange with the person's client.
+ */
+export function withoutProtocolMeta<T extends { _meta?: Record<string, unknown> | undefined }>(result: T): T {
+  if (!result._meta) return result;
+  const kept = Object.fromEntries(Object.entries(result._meta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/')));
+  const { _meta: _dropped, ...rest } = result;
+  return (Object.keys(kept).length ? { ...rest, _meta: kept } : rest) as T;
+}

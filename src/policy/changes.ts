@@ -6,8 +6,11 @@
  * The interface stays tiny on purpose: a Redis implementation (many nodes) replaces the in-process one.
  */
 export interface PolicyChange {
-  /** `enablement`: a connector was added to or removed from an organization. `policy`: rules or a person's switch. */
-  kind: 'policy' | 'enablement';
+  /**
+   * `enablement`: a connector was added to or removed from an organization. `policy`: rules or a person's
+   * switch. `connection`: a person connected, lost or removed their account at a connector.
+   */
+  kind: 'policy' | 'enablement' | 'connection';
   /** The organization whose members are affected; null for a person's own rules, which follow them into every organization. */
   orgId: string | null;
   /** The connector's slug. */

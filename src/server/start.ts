@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import { API_VERSION, createApp } from '../api/app.ts';
 import { createGateway } from '../gateway/index.ts';
+import { connectLink } from '../connections/errors.ts';
 import { createMcpAuth } from '../mcp-auth/index.ts';
 import { policyPort } from './policy-port.ts';
 import { InProcessPolicyChangeBus } from '../policy/changes.ts';
@@ -103,6 +104,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       resolveConnector: directoryResolver(database.db),
       log,
       ...(redis ? { lock: new RedisRefreshLock(redis) } : {}),
+      changes: policyChanges,
     }),
     policyChanges,
     isAcceptingTraffic: () => accepting,
@@ -110,7 +112,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   app = createApp(services);
   const mcpAuth = createMcpAuth({ db: database.db, publicUrl, secretKey: secret.key, log, throttle: services.throttle, sessions: services.sessions, sso: services.sso });
   mcpAuth.mount(app);
-  const gateway = createGateway({ db: database.db, connections: services.connections, resolveConnector: directoryResolver(database.db), policy: policyPort(database.db), log, version: API_VERSION, changes: policyChanges });
+  const gateway = createGateway({
+    db: database.db,
+    connections: services.connections,
+    resolveConnector: directoryResolver(database.db),
+    policy: policyPort(database.db),
+    log,
+    version: API_VERSION,
+    publicUrl,
+    secretKey: secret.key,
+    connectUrl: (slug) => connectLink(publicUrl, slug),
+    naming: config.gateway.naming,
+    allowedHosts: config.gateway.allowedHosts,
+    sessionIdleMs: config.gateway.sessionIdleMinutes * 60_000,
+    pool: { callTimeoutMs: config.gateway.callTimeoutSeconds * 1000 },
+    changes: policyChanges,
+  });
   gateway.mount(app, (request) => mcpAuth.authenticateMcpRequest(request));
 
   const purge = setInterval(() => {

@@ -1,5 +1,6 @@
-import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, type CallToolResult, type Client, type ClientCapabilities, type InputRequiredResult, type Tool } from '@modelcontextprotocol/client';
 import { AppError } from '../shared/app-error.ts';
+import { withDownstream, type DownstreamPeer } from './downstream.ts';
 import { openUpstream, type CredentialSource } from './mcp-client.ts';
 
 export interface UpstreamTarget {
@@ -14,8 +15,28 @@ export interface UpstreamTarget {
 export interface PoolOptions {
   connectTimeoutMs?: number;
   callTimeoutMs?: number;
-  /** A tool list is reused this long before asking the connector again. */
+  /** A tool list is reused this long before asking the connector again (a list_changed notice ends it early). */
   toolsTtlMs?: number;
+  /** Connector notices outside any call, per person: the gateway turns them into change notices for that person's clients. */
+  events?: PoolEvents;
+}
+
+export interface PoolEvents {
+  onListChanged?(userId: string, connector: string, kind: 'tools' | 'resources' | 'prompts'): void;
+  onResourceUpdated?(userId: string, connector: string, uri: string): void;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  /** The person's client, for what the connector asks or logs during the call. */
+  peer?: DownstreamPeer | undefined;
+  onprogress?: ((progress: { progress: number; total?: number; message?: string }) => void) | undefined;
+  /** 2026-07-28 multi-round-trip: hand an `input_required` answer back instead of fulfilling it here. */
+  allowInputRequired?: boolean | undefined;
+  inputResponses?: Record<string, unknown> | undefined;
+  requestState?: string | undefined;
+  /** What the person's client can do: a 2026 connector reads it per request and asks only for that. */
+  clientCapabilities?: ClientCapabilities | undefined;
 }
 
 interface Entry {
@@ -59,18 +80,28 @@ export class UpstreamPool {
   readonly #connectTimeoutMs: number;
   readonly #callTimeoutMs: number;
   readonly #toolsTtlMs: number;
+  readonly #events: PoolEvents;
 
   constructor(options: PoolOptions = {}) {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#callTimeoutMs = options.callTimeoutMs ?? 300_000;
     this.#toolsTtlMs = options.toolsTtlMs ?? 60_000;
+    this.#events = options.events ?? {};
   }
 
   #entry(userId: string, target: UpstreamTarget, credentials: CredentialSource): Entry {
     const key = `${userId}\n${target.slug}`;
     let entry = this.#entries.get(key);
     if (!entry) {
-      const client = within(openUpstream(target.url, credentials), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
+      const events = {
+        onListChanged: (kind: 'tools' | 'resources' | 'prompts') => {
+          const current = this.#entries.get(key);
+          if (kind === 'tools' && current) delete current.tools;
+          this.#events.onListChanged?.(userId, target.slug, kind);
+        },
+        onResourceUpdated: (uri: string) => this.#events.onResourceUpdated?.(userId, target.slug, uri),
+      };
+      const client = within(openUpstream(target.url, credentials, { events }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
       entry = { client };
       this.#entries.set(key, entry);
       // A failed connection is not kept: the next request tries afresh.
@@ -120,20 +151,46 @@ export class UpstreamPool {
     }
   }
 
-  async callTool(userId: string, target: UpstreamTarget, credentials: CredentialSource, name: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<CallToolResult> {
+  async callTool(userId: string, target: UpstreamTarget, credentials: CredentialSource, name: string, args: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<CallToolResult | InputRequiredResult> {
     const timeoutMs = target.callTimeoutMs ?? this.#callTimeoutMs;
+    const params = {
+      name,
+      ...(args ? { arguments: args } : {}),
+      ...(options.inputResponses ? { inputResponses: options.inputResponses } : {}),
+      ...(options.requestState !== undefined ? { requestState: options.requestState } : {}),
+    };
+    return this.#request(userId, target, credentials, `finish ${name}`, timeoutMs, (client) =>
+      withDownstream(options.peer, () =>
+        client.callTool((options.clientCapabilities && client.getProtocolEra() === 'modern' ? { ...params, _meta: { [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities } } : params) as Parameters<Client['callTool']>[0], {
+          timeout: timeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onprogress ? { onprogress: options.onprogress, resetTimeoutOnProgress: false } : {}),
+          ...(options.allowInputRequired ? { allowInputRequired: true } : {}),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Any other request to the connector (resources, prompts, completion, logging level), bounded like a
+   * call. `what` completes "did not …" in the timeout message.
+   */
+  async request<T>(userId: string, target: UpstreamTarget, credentials: CredentialSource, what: string, fn: (client: Client) => Promise<T>, options: { peer?: DownstreamPeer | undefined; timeoutMs?: number } = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? target.callTimeoutMs ?? this.#callTimeoutMs;
+    return this.#request(userId, target, credentials, what, timeoutMs, (client) => withDownstream(options.peer, () => fn(client)));
+  }
+
+  async #request<T>(userId: string, target: UpstreamTarget, credentials: CredentialSource, what: string, timeoutMs: number, fn: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.#entry(userId, target, credentials).client;
     try {
-      return (await within(client.callTool({ name, ...(args ? { arguments: args } : {}) }, { timeout: timeoutMs, ...(signal ? { signal } : {}) }), timeoutMs, () =>
-        couldNotReach(target, `did not finish ${name} within ${Math.round(timeoutMs / 1000)} s`),
-      )) as CallToolResult;
+      return await within(fn(client), timeoutMs, () => couldNotReach(target, `did not ${what} within ${Math.round(timeoutMs / 1000)} s`));
     } catch (err) {
       if (err instanceof AppError) {
         if (err.code === 'upstream_unreachable') await this.forget(userId, target.slug);
         throw err;
       }
       const message = (err as Error).message ?? String(err);
-      if (/timed? ?out/i.test(message)) throw couldNotReach(target, `did not finish ${name} within ${Math.round(timeoutMs / 1000)} s`, err);
+      if (/timed? ?out/i.test(message)) throw couldNotReach(target, `did not ${what} within ${Math.round(timeoutMs / 1000)} s`, err);
       throw err;
     }
   }

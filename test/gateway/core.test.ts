@@ -43,7 +43,7 @@ beforeAll(async () => {
   const log = createLogger('silent');
   const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, randomBytes(32)), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
   pool = new UpstreamPool();
-  core = new GatewayCore({ connections, resolveConnector, policy, pool, audit: new AuditLog(database.db, log), log });
+  core = new GatewayCore({ connections, resolveConnector, policy, pool, audit: new AuditLog(database.db, log), log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
   someone = await person(database.db, 'core@acme.test');
   for (const slug of ['alpha', 'beta']) await connections.connectWithHeaders(someone.user.id, slug, {});
 });

@@ -147,20 +147,44 @@ describe('POST /mcp', () => {
     });
   }
 
-  it('without elicitation support (or over 2025-11-25), an "ask" tool is refused with where to approve', async () => {
+  it('"ask" works by elicitation over a 2025-11-25 session: runs when accepted, not when declined', async () => {
     const db = server.services.database.db;
     await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
-    const legacy = await mcpClient(OLIVIA, 'legacy', { elicit: () => true });
-    const refusedLegacy = await legacy.callTool({ name: 'beta__echo', arguments: { text: 'x' } });
-    await legacy.close();
-    expect(text(refusedLegacy)).toMatch(/needs approval before it runs/);
-    const olivia = await mcpClient(OLIVIA, 'auto');
+    const asked: string[] = [];
+    let answer = true;
+    const legacy = await mcpClient(OLIVIA, 'legacy', { elicit: (message) => (asked.push(message), answer) });
     try {
-      const refused = await olivia.callTool({ name: 'beta__echo', arguments: { text: 'x' } });
-      expect(refused.isError).toBe(true);
-      expect(text(refused)).toMatch(/needs approval before it runs/);
+      const before = beta.calls['echo'] ?? 0;
+      expect(text(await legacy.callTool({ name: 'beta__echo', arguments: { text: 'yes' } }))).toBe('beta: yes');
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatch(/Allow beta to run "Echo"\?/);
+      answer = false;
+      const declined = await legacy.callTool({ name: 'beta__echo', arguments: { text: 'no' } });
+      expect(declined.isError).toBe(true);
+      expect(text(declined)).toMatch(/You did not approve "echo" \(beta\); it did not run/);
+      expect(asked).toHaveLength(2);
+      expect(beta.calls['echo']).toBe(before + 1);
     } finally {
-      await olivia.close();
+      await legacy.close();
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+    }
+  });
+
+  it('without elicitation support, an "ask" tool is refused with where to approve (both eras)', async () => {
+    const db = server.services.database.db;
+    await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
+    try {
+      for (const mode of ['legacy', 'auto'] as const) {
+        const client = await mcpClient(OLIVIA, mode);
+        try {
+          const refused = await client.callTool({ name: 'beta__echo', arguments: { text: 'x' } });
+          expect(refused.isError).toBe(true);
+          expect(text(refused)).toMatch(/needs approval before it runs.*approve it from the Switchboard chat/s);
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
       await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
     }
   });
