@@ -21,6 +21,8 @@ let storage: Awaited<ReturnType<typeof processStorage>>;
 let server: RunningServer;
 let tracker: DemoServiceHandle;
 let beta: Awaited<ReturnType<typeof startTestUpstream>>;
+let keyed: Awaited<ReturnType<typeof startTestUpstream>>;
+let currentKey = 'key-1';
 const OLIVIA = 'sbp_test_olivia_gateway_1';
 const MAX = 'sbp_test_max_gateway_1';
 
@@ -43,6 +45,7 @@ beforeAll(async () => {
   storage = await processStorage('sb-gateway-');
   tracker = await startDemoService('tracker', { port: 0, onError: () => {} });
   beta = await startTestUpstream('beta');
+  keyed = await startTestUpstream('keyed', { apiKey: () => currentKey });
   const file = path.join(storage.env.SWITCHBOARD_DATA_DIR!, 'bootstrap.yaml');
   writeFileSync(
     file,
@@ -67,6 +70,7 @@ afterAll(async () => {
   await server?.close();
   await tracker?.close();
   await beta?.close();
+  await keyed?.close();
   await storage?.drop();
 });
 
@@ -186,6 +190,57 @@ describe('POST /mcp', () => {
       }
     } finally {
       await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+    }
+  });
+
+  it('tells connected clients to list again when policy or a connection changes (2025 session and 2026 listen stream)', async () => {
+    const db = server.services.database.db;
+    const heard = { legacy: 0, modern: 0 };
+    const watcher = async (mode: 'legacy' | 'auto', key: 'legacy' | 'modern') => {
+      const client = new Client(
+        { name: 'watcher', version: '1' },
+        { versionNegotiation: { mode }, listChanged: { tools: { autoRefresh: false, debounceMs: 0, onChanged: () => void heard[key]++ } } },
+      );
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${MAX}` } } }));
+      return client;
+    };
+    const legacy = await watcher('legacy', 'legacy');
+    const modern = await watcher('auto', 'modern');
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'block' } }, server.services.policyChanges);
+      await expect.poll(() => heard.legacy, { timeout: 5000 }).toBeGreaterThan(0);
+      await expect.poll(() => heard.modern, { timeout: 5000 }).toBeGreaterThan(0);
+      const before = { ...heard };
+      // Max disconnects the tracker: his own clients hear of it.
+      await server.services.connections.disconnect((await db.selectFrom('users').select('id').where('email', '=', 'max@acme.test').executeTakeFirstOrThrow()).id, 'demo-tracker');
+      await expect.poll(() => heard.legacy, { timeout: 5000 }).toBeGreaterThan(before.legacy);
+      await expect.poll(() => heard.modern, { timeout: 5000 }).toBeGreaterThan(before.modern);
+      expect((await legacy.listTools()).tools.map((t) => t.name).filter((n) => n.startsWith('demo-tracker__'))).toEqual([]);
+    } finally {
+      await legacy.close();
+      await modern.close();
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+    }
+  });
+
+  it('a connector that answers 401 mid-call gives an error with the link to reconnect', async () => {
+    const db = server.services.database.db;
+    await upsertListing(db, { slug: 'keyed', name: 'Keyed', tagline: 'API key', description: 'Takes an API key.', category: 'other', mcpUrl: keyed.url, authKind: 'headers', authHeaders: ['x-api-key'], source: 'import', origin: 'test:keyed' });
+    await enableConnector(db, OPERATOR, 'acme', 'keyed');
+    const olivia = (await db.selectFrom('users').select('id').where('email', '=', 'olivia@acme.test').executeTakeFirstOrThrow()).id;
+    await server.services.connections.connectWithHeaders(olivia, 'keyed', { 'x-api-key': 'key-1' });
+    const client = await mcpClient(OLIVIA, 'auto');
+    try {
+      expect(text(await client.callTool({ name: 'keyed__echo', arguments: { text: 'hi' } }))).toBe('keyed: hi');
+      currentKey = 'key-2';
+      const refused = await client.callTool({ name: 'keyed__echo', arguments: { text: 'again' } });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toContain(`${server.url}/api/v1/connections/keyed/authorize`);
+      expect(text(refused)).toMatch(/Authorization with the MCP server failed: Keyed/);
+    } finally {
+      await client.close();
+      currentKey = 'key-1';
     }
   });
 });

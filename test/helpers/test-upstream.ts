@@ -7,7 +7,7 @@ import { z } from 'zod';
  * A small real MCP server (SDK v2, both eras, no auth) with tools that misbehave on purpose: one that
  * never answers, one with a huge result, and well-behaved ones. For gateway tests.
  */
-export async function startTestUpstream(name: string): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
+export async function startTestUpstream(name: string, options: { apiKey?: () => string } = {}): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
   const calls: Record<string, number> = {};
   const count = (tool: string) => (calls[tool] = (calls[tool] ?? 0) + 1);
   const handler = createMcpHandler(() => {
@@ -35,7 +35,11 @@ export async function startTestUpstream(name: string): Promise<{ url: string; ca
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, ...(body.length ? { body } : {}) });
-    const response = await handler.fetch(request);
+    // With an API key, the server turns away any request without the current one (a rotated key).
+    const response =
+      options.apiKey && req.headers['x-api-key'] !== options.apiKey()
+        ? new Response(JSON.stringify({ error: 'invalid_token' }), { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' } })
+        : await handler.fetch(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (response.body) {
       for await (const chunk of response.body) res.write(chunk);
