@@ -126,6 +126,8 @@ export const connectorSchema = z.strictObject({
   url: httpUrlSchema,
   auth: z.enum(['none', 'oauth', 'headers']).default('none'),
   enabledFor: z.array(slugSchema).default([]),
+  /** Tool calls to this connector end after this many seconds (default: gateway.callTimeoutSeconds). */
+  callTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
 });
 
 /**

@@ -7,6 +7,8 @@ export interface ConnectorTarget {
   auth: 'oauth' | 'headers' | 'none';
   /** For `headers` connectors: the header names a person may set (at most 4). */
   headerNames?: string[];
+  /** Tool calls end after this long (the listing's setting); the gateway's default otherwise. */
+  callTimeoutMs?: number;
 }
 
 export type ConnectorResolver = (slug: string) => Promise<ConnectorTarget | undefined>;

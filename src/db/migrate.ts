@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_connections.ts';
 import * as m0004 from './migrations/0004_policy.ts';
 import * as m0005 from './migrations/0005_mcp_auth.ts';
 import * as m0006 from './migrations/0006_audit.ts';
+import * as m0007 from './migrations/0007_listing_call_timeout.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_policy': m0004,
   '0005_mcp_auth': m0005,
   '0006_audit': m0006,
+  '0007_listing_call_timeout': m0007,
 };
 
 export interface MigrationReport {

@@ -108,6 +108,7 @@ export interface ConnectorListingsTable {
   origin: string | null;
   tools: NullableJson<Array<{ name: string; title?: string; annotations?: Record<string, unknown> }>>;
   tools_recorded_at: NullableTimestamp;
+  call_timeout_seconds: number | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

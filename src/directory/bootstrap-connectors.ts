@@ -9,6 +9,7 @@ export interface DeclaredConnector {
   name: string;
   url: string;
   auth: 'none' | 'oauth' | 'headers';
+  callTimeoutSeconds?: number | undefined;
 }
 
 export interface BootstrapConnectorsReport {
@@ -45,6 +46,7 @@ export async function applyBootstrapConnectors(trx: Transaction<DB>, connectors:
       transport: /\/sse\/?$/.test(new URL(declared.url).pathname) ? 'sse' : 'streamable-http',
       authKind: declared.auth,
       authHeaders: declared.auth === 'headers' ? keepHeaders : [],
+      callTimeoutSeconds: declared.callTimeoutSeconds ?? null,
       source: 'bootstrap',
     };
     const result = await upsertListing(trx, input);

@@ -70,6 +70,8 @@ export const listingInputSchema = z
     source: z.enum(SOURCES),
     /** The listing's identity in its source, e.g. `io.github.owner/server#0` for an imported remote. */
     origin: z.string().min(1).max(300).nullable().default(null),
+    /** Tool calls to this connector end after this long; null: the gateway's default (300 s unless configured). */
+    callTimeoutSeconds: z.number().int().min(1).max(3600).nullable().default(null),
     /** Declared tools; leave out when unknown (capabilities then say "unknown", not zero). */
     tools: z.array(knownToolSchema).max(500).optional(),
   })

@@ -24,6 +24,7 @@ export function toListing(row: ListingRow): Listing {
     interactive: row.interactive,
     source: row.source,
     origin: row.origin,
+    callTimeoutSeconds: row.call_timeout_seconds,
     tools: row.tools as KnownTool[] | null,
     toolsRecordedAt: row.tools_recorded_at,
     createdAt: row.created_at,
@@ -50,6 +51,7 @@ export function descriptiveColumns(l: ListingData) {
     interactive: l.interactive,
     source: l.source,
     origin: l.origin,
+    call_timeout_seconds: l.callTimeoutSeconds,
   };
 }
 
@@ -72,6 +74,7 @@ export function descriptiveColumnsOf(row: ListingRow): Record<keyof ReturnType<t
     interactive: row.interactive,
     source: row.source,
     origin: row.origin,
+    call_timeout_seconds: row.call_timeout_seconds,
   };
 }
 

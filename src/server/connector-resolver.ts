@@ -8,6 +8,13 @@ export function directoryResolver(db: Kysely<DB>): ConnectorResolver {
   return async (slug) => {
     const listing = await findListing(db, slug);
     if (!listing) return undefined;
-    return { slug: listing.slug, name: listing.name, url: listing.mcpUrl, auth: listing.authKind, headerNames: listing.authHeaders };
+    return {
+      slug: listing.slug,
+      name: listing.name,
+      url: listing.mcpUrl,
+      auth: listing.authKind,
+      headerNames: listing.authHeaders,
+      ...(listing.callTimeoutSeconds ? { callTimeoutMs: listing.callTimeoutSeconds * 1000 } : {}),
+    };
   };
 }

@@ -8,6 +8,7 @@ import { SEED_CATALOG } from '../../src/directory/seed-catalog.ts';
 import { syncSeedCatalog } from '../../src/directory/seed.ts';
 import { findListing, getListing, recordTools, upsertListing } from '../../src/directory/store.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { directoryResolver } from '../../src/server/connector-resolver.ts';
 import { LogCapture } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
 
@@ -139,6 +140,15 @@ describe('search', () => {
 
 describe('bootstrap connectors', () => {
   const doc = (connectors: unknown[]) => bootstrapSchema.parse({ connectors });
+
+  it('carry a per-connector call timeout to the gateway (the default when not set)', async () => {
+    const log = createLogger('silent');
+    await applyBootstrap(database.db, doc([{ slug: 'slow-reports', name: 'Slow reports', url: 'http://127.0.0.1:9101/mcp', callTimeoutSeconds: 900 }, { slug: 'quick', name: 'Quick', url: 'http://127.0.0.1:9102/mcp' }]), 'test.yaml', log);
+    const resolve = directoryResolver(database.db);
+    expect(await resolve('slow-reports')).toMatchObject({ callTimeoutMs: 900_000 });
+    expect((await resolve('quick'))?.callTimeoutMs).toBeUndefined();
+    expect(() => doc([{ slug: 'x', name: 'X', url: 'http://127.0.0.1:9103/mcp', callTimeoutSeconds: 0 }])).toThrow();
+  });
 
   it('become bootstrap listings in the bootstrap transaction, once', async () => {
     const log = createLogger('silent');
