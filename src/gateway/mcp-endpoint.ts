@@ -15,7 +15,9 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../api/context.ts';
-import type { Caller, GatewayCore } from './core.ts';
+import { z } from 'zod';
+import type { Caller, GatewayCore, GatewayTool } from './core.ts';
+import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
 import { LegacySessions } from './legacy-sessions.ts';
 import { buildGatewayServer, type GatewayRequestState } from './mcp-server.ts';
 import { asPerson, PersonEventBus } from './person-event-bus.ts';
@@ -60,8 +62,10 @@ function callerOf(authInfo: AuthInfo | undefined): Caller {
   return caller;
 }
 
-const jsonRpcError = (status: number, code: number, message: string) =>
-  new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), { status, headers: { 'content-type': 'application/json' } });
+const jsonRpcError = (status: number, code: number, message: string, id: unknown = null) =>
+  new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }), { status, headers: { 'content-type': 'application/json' } });
+
+const toolsCall = z.object({ jsonrpc: z.literal('2.0'), id: z.union([z.string(), z.number()]), method: z.literal('tools/call'), params: z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()).optional() }).loose() });
 
 /**
  * `/mcp`: one aggregated MCP server per person, both spec eras from one endpoint. 2026-07-28 requests are
@@ -76,10 +80,29 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
   });
   const bus = new PersonEventBus();
   const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs });
-  const build = (caller: Caller, era: 'modern' | 'legacy', subscriptions?: Set<string>) =>
-    buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, ...(subscriptions ? { subscriptions } : {}) });
+  const build = (caller: Caller, era: 'modern' | 'legacy', subscriptions?: Set<string>, resolvedTool?: GatewayTool) =>
+    buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, ...(subscriptions ? { subscriptions } : {}), ...(resolvedTool ? { resolvedTool } : {}) });
   const onerror = (err: Error) => deps.onError?.(err);
-  const modern = createMcpHandler((ctx) => build(callerOf(ctx.authInfo), 'modern'), { legacy: 'reject', bus, onerror });
+  const modern = createMcpHandler((ctx) => build(callerOf(ctx.authInfo), 'modern', undefined, ctx.authInfo?.extra?.resolvedTool as GatewayTool | undefined), { legacy: 'reject', bus, onerror });
+
+  /**
+   * A 2026 tools/call is resolved before dispatch, so that `Mcp-Param-*` headers can be checked against the
+   * tool's own `x-mcp-header` declarations (SEP-2243: 400 on disagreement) and the handler need not resolve
+   * the tool again.
+   */
+  async function precheckModern(request: Request, caller: Caller, authInfo: AuthInfo): Promise<Response | undefined> {
+    if (request.method !== 'POST') return undefined;
+    const call = toolsCall.safeParse(await request.clone().json().catch(() => undefined));
+    if (!call.success) return undefined;
+    const tool = await deps.core.resolveTool(caller, call.data.params.name).catch(() => undefined);
+    // An unknown tool is the handler's to refuse, in the protocol's own words.
+    if (!tool) return undefined;
+    const declarations = paramDeclarations(tool.tool.inputSchema);
+    const mismatch = declarations.length ? paramHeaderMismatch(declarations, call.data.params.arguments, request.headers) : undefined;
+    if (mismatch) return jsonRpcError(400, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, call.data.id);
+    authInfo.extra = { ...authInfo.extra, resolvedTool: tool };
+    return undefined;
+  }
   const stateless = legacyStatelessFallback((ctx) => build(callerOf(ctx.authInfo), 'legacy'), onerror);
 
   const publicHost = new URL(deps.publicUrl).hostname;
@@ -117,6 +140,8 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const caller: Caller = { userId: principal.userId, orgId, surface: 'mcp', requestId: c.get('requestId') };
     const authInfo: AuthInfo = { token: 'redacted', clientId: principal.clientId ?? 'personal-access-token', scopes: principal.scopes ?? [], extra: { caller } };
     if (await isLegacyRequest(request)) return serveLegacy(request, caller, authInfo);
+    const refused = await precheckModern(request, caller, authInfo);
+    if (refused) return refused;
     return asPerson(caller.userId, () => modern.fetch(request, { authInfo }));
   });
 

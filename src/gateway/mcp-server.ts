@@ -30,6 +30,8 @@ export interface GatewayServerOptions {
   requestState: RequestStateCodec<GatewayRequestState>;
   /** Legacy sessions keep subscriptions to route `notifications/resources/updated`. */
   subscriptions?: Set<string>;
+  /** The tool of this request's tools/call, when the endpoint resolved it already. */
+  resolvedTool?: GatewayTool;
 }
 
 /**
@@ -144,7 +146,7 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
 
   server.setRequestHandler('tools/call', (request, ctx) =>
     guard(async () => {
-      const tool = await core.resolveTool(caller, request.params.name);
+      const tool = options.resolvedTool?.name === request.params.name ? options.resolvedTool : await core.resolveTool(caller, request.params.name);
       const state = ctx.mcpReq.requestState<GatewayRequestState>();
       if (state && state.tool !== tool.name) throw new ProtocolError(INVALID_PARAMS, 'This requestState belongs to another tool call; start the call again.');
       const responses = ctx.mcpReq.inputResponses;

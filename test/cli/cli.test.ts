@@ -29,7 +29,8 @@ describe('switchboard CLI', () => {
     expect(await ok(['tokens', 'create', '--help'])).toMatch(/--user <email>/);
   });
 
-  it('migrates, creates people and organizations, issues a token the server accepts, and revokes it', async () => {
+  // A dozen CLI processes, each starting Node and opening the database: slow on a loaded 2-core machine.
+  it('migrates, creates people and organizations, issues a token the server accepts, and revokes it', { timeout: 150_000 }, async () => {
     expect(await ok(['migrate'])).toMatch(/Applied 0001_foundation|up to date/);
     expect(await ok(['migrate'])).toMatch(/up to date \(\d{4}_\w+\)/);
     expect(await ok(['users', 'create', 'pat@acme.test', '--name', 'Pat', '--password-stdin'], 'pat-password-1\n')).toMatch(/^Created pat@acme\.test/);
