@@ -74,7 +74,7 @@ export function consentPage(o: ConsentPageOptions): string {
 <dt>Returns to</dt><dd><code>${escapeHtml(o.redirectHost)}</code></dd>
 <dt>It will be able to</dt><dd>use your connectors through Switchboard, as you, under your organization's rules.</dd>
 </dl>
-<p class="hint">It stays connected until you revoke it in your Switchboard settings (MCP clients).</p>
+<p class="hint">It stays connected until you revoke it: <code>DELETE /api/v1/me/clients/{id}</code> (your MCP clients are listed at <code>GET /api/v1/me/clients</code>).</p>
 <form method="post" action="${escapeHtml(o.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(o.csrfToken)}">
 <button type="submit" name="decision" value="allow">Allow</button>

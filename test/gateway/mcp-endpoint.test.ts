@@ -243,4 +243,27 @@ describe('POST /mcp', () => {
       currentKey = 'key-1';
     }
   });
+
+  it('cuts a hanging connector at its own timeout while another connector answers at once', async () => {
+    const db = server.services.database.db;
+    // The same test server under a second listing whose calls may take 1 s at most.
+    await upsertListing(db, { slug: 'sleepy', name: 'Sleepy', tagline: 'Hangs', description: 'Never answers its hang tool.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:sleepy', callTimeoutSeconds: 1 });
+    await enableConnector(db, OPERATOR, 'acme', 'sleepy');
+    const client = await mcpClient(OLIVIA, 'auto');
+    try {
+      const started = performance.now();
+      const hanging = client.callTool({ name: 'sleepy__hang', arguments: {} }).then((r) => ({ r, at: performance.now() - started }));
+      await new Promise((r) => setTimeout(r, 50));
+      const quick = await client.callTool({ name: 'beta__echo', arguments: { text: 'still here' } });
+      const quickAt = performance.now() - started;
+      expect(text(quick)).toBe('beta: still here');
+      const slow = await hanging;
+      expect(slow.r.isError).toBe(true);
+      expect(text(slow.r)).toMatch(/Couldn't reach the MCP server: Sleepy did not finish hang within 1 s/);
+      // Ordering, not timing thresholds: the echo came back before the hang was cut.
+      expect(quickAt).toBeLessThan(slow.at);
+    } finally {
+      await client.close();
+    }
+  });
 });
