@@ -14,7 +14,7 @@ import { enableConnector } from '../../src/policy/store.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { processStorage } from '../helpers/db.ts';
 import { readVisits, writeBrowserLauncher, type BrowserVisit } from '../helpers/fake-browser.ts';
-import { ROOT } from '../helpers/process.ts';
+import { ROOT, runNode } from '../helpers/process.ts';
 import { startTestUpstream } from '../helpers/test-upstream.ts';
 
 /**
@@ -94,19 +94,7 @@ interface Run {
  */
 function inspector(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const home = mkdtempSync(path.join(scratch, 'inspector-home-'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [INSPECTOR, '--cli', ...args], {
-      cwd: home,
-      env: { ...process.env, HOME: home, MCP_INSPECTOR_SECRET_STORE: 'memory', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runNode([INSPECTOR, '--cli', ...args], { cwd: home, env: { ...process.env, HOME: home, MCP_INSPECTOR_SECRET_STORE: 'memory', ...env } });
 }
 
 function result<T>(run: Run): T {

@@ -19,18 +19,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `switchboard ARGS` as a person would, with the same Node as the tests. */
-export function cli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+/** Runs a Node script with the tests' Node to its end, collecting what it printed. */
+export function runNode(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs `switchboard ARGS` as a person would, with the same Node as the tests. */
+export function cli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+  return runNode([MAIN, ...args], { cwd: ROOT, env: childEnv(env), ...(input !== undefined ? { input } : {}) });
 }
 
 export interface ServerProcess {
