@@ -13,6 +13,7 @@ import { revokeUpstream, type RevocationOutcome } from './revoke.ts';
 import { ConnectionStore, type ConnectionRow } from './store.ts';
 import type { ConnectionSummary, ConnectorResolver, ConnectorTarget, UpstreamCredentials } from './types.ts';
 import type { Vault } from './vault.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { PolicyChangeBus as ChangeNoticeBus } from '../policy/changes.ts';
 
 /** Refresh this long before expiry, so a token never expires between our check and the upstream's. */
@@ -20,6 +21,8 @@ export const REFRESH_MARGIN_MS = 5 * 60_000;
 const FLOW_TTL_MS = 10 * 60_000;
 const LEASE_MS = 30_000;
 const WAIT_FOR_OTHER_REFRESH_MS = 20_000;
+/** How long another node's change to a connection may take to show here without a shared change bus. */
+const CACHE_TTL_MS = 15_000;
 
 export interface ConnectionServiceDeps {
   db: Kysely<DB>;
@@ -50,6 +53,9 @@ export class ConnectionService {
   readonly #now: () => number;
   /** In-process single flight: concurrent callers of one connection share one refresh. */
   readonly #inflight = new Map<string, Promise<UpstreamCredentials>>();
+  /** The hot path of every gateway call: a person's connection list and ready-made credentials, per node. */
+  readonly #lists = new TtlCache<ConnectionSummary[]>({ ttlMs: CACHE_TTL_MS });
+  readonly #credentials = new TtlCache<UpstreamCredentials>({ ttlMs: CACHE_TTL_MS });
 
   constructor(deps: ConnectionServiceDeps) {
     this.#deps = deps;
@@ -77,6 +83,7 @@ export class ConnectionService {
   }
 
   #changed(userId: string, connector: string): void {
+    this.invalidate(userId);
     void this.#deps.changes?.publish({ kind: 'connection', orgId: null, connector, userId }).catch(() => {});
   }
 
@@ -84,8 +91,18 @@ export class ConnectionService {
     return (await this.#connector(slug)).auth;
   }
 
+  /** The person's connections; from memory on the gateway's hot path (see `invalidate`). */
   list(userId: string): Promise<ConnectionSummary[]> {
-    return this.store.list(userId);
+    return this.#lists.get(userId, () => this.store.list(userId));
+  }
+
+  /**
+   * Forgets what this node keeps in memory of a person's connections (their list and ready-made
+   * credentials). Every change made here does it at once; a change notice from another node calls it too.
+   */
+  invalidate(userId: string): void {
+    this.#lists.delete(userId);
+    this.#credentials.deletePrefix(`${userId}\n`);
   }
 
   async get(userId: string, slug: string): Promise<ConnectionSummary | undefined> {
@@ -177,6 +194,16 @@ export class ConnectionService {
    * within 5 minutes, or the exact token an upstream just rejected with 401 (`rejectedAccessToken`).
    */
   async credentialsFor(userId: string, slug: string, options: { rejectedAccessToken?: string } = {}): Promise<UpstreamCredentials> {
+    const key = `${userId}\n${slug}`;
+    if (options.rejectedAccessToken !== undefined) {
+      this.#credentials.delete(key);
+      return this.#credentialsFromStore(userId, slug, options);
+    }
+    // Kept until the refresh margin of the token (then the store decides about refreshing), at most CREDENTIALS_TTL_MS.
+    return this.#credentials.get(key, () => this.#credentialsFromStore(userId, slug, {}), (c) => (c.expiresAt === undefined ? Infinity : c.expiresAt - REFRESH_MARGIN_MS - this.#now()));
+  }
+
+  async #credentialsFromStore(userId: string, slug: string, options: { rejectedAccessToken?: string }): Promise<UpstreamCredentials> {
     const connector = await this.#connector(slug);
     const row = await this.store.get(userId, slug);
     // Nothing to authenticate: such a connector needs no connection of its own.
@@ -291,7 +318,7 @@ function bearer(store: ConnectionStore, row: ConnectionRow): UpstreamCredentials
   const tokens = store.tokens(row);
   if (!tokens) return { headers: {} };
   const scheme = tokens.token_type && tokens.token_type.toLowerCase() !== 'bearer' ? tokens.token_type : 'Bearer';
-  return { headers: { Authorization: `${scheme} ${tokens.access_token}` }, accessToken: tokens.access_token };
+  return { headers: { Authorization: `${scheme} ${tokens.access_token}` }, accessToken: tokens.access_token, ...(row.expires_at ? { expiresAt: row.expires_at.getTime() } : {}) };
 }
 
 function safePath(value: string | undefined): string {

@@ -34,4 +34,6 @@ export interface UpstreamCredentials {
   headers: Record<string, string>;
   /** The access token used, so a 401 can ask for a refresh of exactly this token. */
   accessToken?: string;
+  /** When the access token expires (ms since the epoch), if the service said. */
+  expiresAt?: number;
 }

@@ -15,10 +15,21 @@ export interface AuditEvent {
   detail?: string | undefined;
 }
 
-/** Records every tool call; a failure to record is logged, never turned into a failed call. */
+const FLUSH_EVERY_MS = 200;
+const BATCH = 500;
+
+/**
+ * Records every tool call. The row is written in the background, in batches, so a call never waits on the
+ * database for its own audit record; `flush()` waits for what is queued (shutdown, tests). A failure to
+ * store is logged with the events, never turned into a failed call.
+ */
 export class AuditLog {
   readonly #db: Kysely<DB>;
   readonly #log: Logger;
+  #queue: AuditEvent[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
   constructor(db: Kysely<DB>, log: Logger) {
     this.#db = db;
     this.#log = log;
@@ -26,21 +37,39 @@ export class AuditLog {
 
   async record(event: AuditEvent): Promise<void> {
     this.#log.info({ audit: { ...event } }, 'tool call');
+    this.#queue.push(event);
+    if (this.#queue.length >= BATCH) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS).unref();
+  }
+
+  /** Writes everything queued so far; resolves when it is stored (or its failure logged). */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length > 0) this.#writing = this.#writing.then(() => this.#write(batch));
+    return this.#writing;
+  }
+
+  async #write(batch: AuditEvent[]): Promise<void> {
     await this.#db
       .insertInto('audit_events')
-      .values({
-        user_id: event.userId,
-        org_id: event.orgId ?? null,
-        connector_slug: event.connector,
-        tool: event.tool,
-        decision: event.decision,
-        outcome: event.outcome,
-        latency_ms: Math.round(event.latencyMs),
-        surface: event.surface,
-        request_id: event.requestId ?? null,
-        detail: event.detail?.slice(0, 1000) ?? null,
-      })
+      .values(
+        batch.map((event) => ({
+          user_id: event.userId,
+          org_id: event.orgId ?? null,
+          connector_slug: event.connector,
+          tool: event.tool,
+          decision: event.decision,
+          outcome: event.outcome,
+          latency_ms: Math.round(event.latencyMs),
+          surface: event.surface,
+          request_id: event.requestId ?? null,
+          detail: event.detail?.slice(0, 1000) ?? null,
+        })),
+      )
       .execute()
-      .catch((err: unknown) => this.#log.error({ err }, 'audit event could not be stored'));
+      .catch((err: unknown) => this.#log.error({ err, events: batch.length }, 'audit events could not be stored'));
   }
 }

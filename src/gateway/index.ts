@@ -11,6 +11,7 @@ import { GatewayCore, type GatewayConnector } from './core.ts';
 import { mountMcpEndpoint, type McpAuthenticator, type McpEndpoint } from './mcp-endpoint.ts';
 import type { NamingProfileName } from './naming.ts';
 import { organizationFor } from './organization.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { PolicyPort } from './policy-port.ts';
 
 export interface GatewayOptions {
@@ -41,12 +42,15 @@ export function createGateway(options: GatewayOptions) {
       onResourceUpdated: (userId, connector, uri) => endpoint?.resourceUpdated(userId, core.naming.resourceUri(connector, uri)),
     },
   });
+  const audit = new AuditLog(options.db, options.log);
+  // Which organization a request acts in: from memory for a few seconds (memberships change rarely).
+  const organizations = new TtlCache<string | undefined>({ ttlMs: 5_000 });
   const core: GatewayCore = new GatewayCore({
     connections: options.connections,
     resolveConnector: options.resolveConnector,
     policy: options.policy,
     pool,
-    audit: new AuditLog(options.db, options.log),
+    audit,
     log: options.log,
     connectUrl: options.connectUrl,
     ...(options.naming ? { naming: options.naming } : {}),
@@ -62,7 +66,7 @@ export function createGateway(options: GatewayOptions) {
       endpoint = mountMcpEndpoint(app, {
         core,
         authenticate,
-        organizationFor: (userId, requested) => organizationFor(options.db, userId, requested),
+        organizationFor: (userId, requested) => organizations.get(`${userId}\n${requested ?? ''}`, () => organizationFor(options.db, userId, requested)),
         version: options.version,
         publicUrl: options.publicUrl,
         allowedHosts: options.allowedHosts ?? [],
@@ -71,10 +75,13 @@ export function createGateway(options: GatewayOptions) {
         onError: (err) => options.log.debug({ err: err.message }, 'mcp endpoint'),
       });
     },
+    /** Waits until the audit events of calls made so far are stored. */
+    flushAudit: () => audit.flush(),
     async close() {
       unsubscribe?.();
       await endpoint?.close();
       await pool.close();
+      await audit.flush();
     },
   };
 }

@@ -1,12 +1,26 @@
 import type { Kysely } from 'kysely';
 import type { ConnectorResolver } from '../connections/types.ts';
 import type { DB } from '../db/schema.ts';
+import type { Listing } from '../directory/listing.ts';
 import { findListing } from '../directory/store.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
+
+export type ListingFinder = (slug: string) => Promise<Listing | undefined>;
+
+/**
+ * Listings as the gateway reads them on every call: from memory for a few seconds at most, dropped at once
+ * on a change notice. Listings change rarely (imports, bootstrap, demo start) and a short TTL bounds how long
+ * another process's change takes to show.
+ */
+export function cachedListings(db: Kysely<DB>, ttlMs = 5_000): { find: ListingFinder; clear(): void } {
+  const cache = new TtlCache<Listing | undefined>({ ttlMs });
+  return { find: (slug) => cache.get(slug, () => findListing(db, slug)), clear: () => cache.clear() };
+}
 
 /** The connections module's view of a directory listing: where the connector is and how it authenticates. */
-export function directoryResolver(db: Kysely<DB>): ConnectorResolver {
+export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) => findListing(db, slug)): ConnectorResolver {
   return async (slug) => {
-    const listing = await findListing(db, slug);
+    const listing = await find(slug);
     if (!listing) return undefined;
     return {
       slug: listing.slug,

@@ -24,7 +24,7 @@ import { RedisRefreshLock } from '../connections/refresh-lock.ts';
 import { ConnectionService } from '../connections/service.ts';
 import { Vault } from '../connections/vault.ts';
 import { syncSeedCatalog } from '../directory/seed.ts';
-import { directoryResolver } from './connector-resolver.ts';
+import { cachedListings, directoryResolver } from './connector-resolver.ts';
 import { startDemos } from './demo-services.ts';
 
 export interface RunningServer {
@@ -88,6 +88,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
 
   let accepting = true;
+  // What every gateway call reads (listings, a person's policy and connections) is kept in memory and
+  // dropped on each change notice; see src/shared/ttl-cache.ts.
+  const listings = cachedListings(database.db);
+  const resolveConnector = directoryResolver(database.db, listings.find);
+  const policy = policyPort(database.db, { find: listings.find });
   const services: AppServices = {
     config: { publicUrl },
     database,
@@ -101,7 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       db: database.db,
       vault,
       publicUrl,
-      resolveConnector: directoryResolver(database.db),
+      resolveConnector,
       log,
       ...(redis ? { lock: new RedisRefreshLock(redis) } : {}),
       changes: policyChanges,
@@ -115,8 +120,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const gateway = createGateway({
     db: database.db,
     connections: services.connections,
-    resolveConnector: directoryResolver(database.db),
-    policy: policyPort(database.db),
+    resolveConnector,
+    policy,
     log,
     version: API_VERSION,
     publicUrl,
@@ -129,6 +134,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     changes: policyChanges,
   });
   gateway.mount(app, (request) => mcpAuth.authenticateMcpRequest(request));
+  const forgetOnChange = policyChanges.subscribe((change) => {
+    policy.invalidate();
+    listings.clear();
+    if (change.kind === 'connection' && change.userId) services.connections.invalidate(change.userId);
+  });
 
   const purge = setInterval(() => {
     purgeExpiredSessions(database.db).catch((err: unknown) => log.warn({ err }, 'could not purge expired sessions'));
@@ -145,6 +155,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clearInterval(purge);
       log.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing in-flight requests');
       await stopServer(server, config.shutdownGraceSeconds * 1000);
+      forgetOnChange();
       await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close())]);
       await closeStorage(database, redis);
       log.info('shutdown complete');

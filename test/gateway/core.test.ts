@@ -22,6 +22,7 @@ let alpha: Awaited<ReturnType<typeof startTestUpstream>>;
 let beta: Awaited<ReturnType<typeof startTestUpstream>>;
 let core: GatewayCore;
 let pool: UpstreamPool;
+let audit: AuditLog;
 let someone: Person;
 const verdicts = new Map<string, ToolVerdict>();
 const policy: PolicyPort = {
@@ -43,7 +44,8 @@ beforeAll(async () => {
   const log = createLogger('silent');
   const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, randomBytes(32)), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
   pool = new UpstreamPool();
-  core = new GatewayCore({ connections, resolveConnector, policy, pool, audit: new AuditLog(database.db, log), log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
+  audit = new AuditLog(database.db, log);
+  core = new GatewayCore({ connections, resolveConnector, policy, pool, audit, log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
   someone = await person(database.db, 'core@acme.test');
   for (const slug of ['alpha', 'beta']) await connections.connectWithHeaders(someone.user.id, slug, {});
 });
@@ -104,6 +106,8 @@ describe('gateway core', () => {
   });
 
   it('records an audit event for every call, with the decision and outcome', async () => {
+    // Written in the background, in batches: the calls above did not wait for them.
+    await audit.flush();
     const rows = await database.db.selectFrom('audit_events').selectAll().where('user_id', '=', someone.user.id).orderBy('id').execute();
     expect(rows.map((r) => [r.connector_slug, r.tool, r.decision, r.outcome])).toEqual(
       expect.arrayContaining([

@@ -56,7 +56,7 @@ beforeAll(async () => {
   await upsertListing(db, { slug: 'demo-tracker', name: 'Demo Tracker', tagline: 'Issues', description: 'The demo tracker.', category: 'productivity', mcpUrl: tracker.url, authKind: 'oauth', source: 'demo', origin: 'demo:tracker' });
   await upsertListing(db, { slug: 'beta', name: 'Beta', tagline: 'Echo', description: 'A test connector.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:beta' });
   await upsertListing(db, { slug: 'gamma', name: 'Gamma', tagline: 'Not enabled', description: 'Never enabled.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:gamma' });
-  for (const slug of ['demo-tracker', 'beta']) await enableConnector(db, OPERATOR, 'acme', slug);
+  for (const slug of ['demo-tracker', 'beta']) await enableConnector(db, OPERATOR, 'acme', slug, server.services.policyChanges);
   // Olivia connects the tracker as alice, Max as bob: each with their own account there.
   const users = await db.selectFrom('users').select(['id', 'email']).execute();
   for (const [email, demoPerson] of [['olivia@acme.test', DEMO_PEOPLE[0]!], ['max@acme.test', DEMO_PEOPLE[1]!]] as const) {
@@ -107,7 +107,7 @@ describe('POST /mcp', () => {
 
   it('an org block hides the tool and refuses it; a member can narrow but never widen', async () => {
     const db = server.services.database.db;
-    await setOrgRules(db, OPERATOR, 'acme', 'demo-tracker', { categories: { write: 'block' } });
+    await setOrgRules(db, OPERATOR, 'acme', 'demo-tracker', { categories: { write: 'block' } }, server.services.policyChanges);
     const max = await mcpClient(MAX, 'auto');
     try {
       const names = (await max.listTools()).tools.map((t) => t.name);
@@ -116,13 +116,13 @@ describe('POST /mcp', () => {
       await expect(max.callTool({ name: 'demo-tracker__create_issue', arguments: { project: 'WEB', title: 'x' } })).rejects.toThrow(/No tool named "demo-tracker__create_issue"/);
       const maxId = (await db.selectFrom('users').select('id').where('email', '=', 'max@acme.test').executeTakeFirstOrThrow()).id;
       // Widening is not possible: allowing writes for himself changes nothing.
-      await setPersonRules(db, maxId, 'demo-tracker', { categories: { write: 'allow', read: 'block' } });
+      await setPersonRules(db, maxId, 'demo-tracker', { categories: { write: 'allow', read: 'block' } }, server.services.policyChanges);
       const after = (await max.listTools()).tools.map((t) => t.name);
       expect(after.filter((n) => n.startsWith('demo-tracker__'))).toEqual([]);
-      await setPersonRules(db, maxId, 'demo-tracker', { categories: {} });
+      await setPersonRules(db, maxId, 'demo-tracker', { categories: {} }, server.services.policyChanges);
     } finally {
       await max.close();
-      await setOrgRules(db, OPERATOR, 'acme', 'demo-tracker', {});
+      await setOrgRules(db, OPERATOR, 'acme', 'demo-tracker', {}, server.services.policyChanges);
     }
   });
 
@@ -131,7 +131,7 @@ describe('POST /mcp', () => {
   for (const mode of ['auto'] as const) {
     it('"ask" tools run only after the person confirms (2026-07-28 input-required round trip)', async () => {
       const db = server.services.database.db;
-      await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } }, server.services.policyChanges);
       const asked: string[] = [];
       let answer = true;
       const olivia = await mcpClient(OLIVIA, mode, { elicit: (m) => (asked.push(m), answer) });
@@ -146,14 +146,14 @@ describe('POST /mcp', () => {
         expect(beta.calls.echo).toBe(before + 1);
       } finally {
         await olivia.close();
-        await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+        await setOrgRules(db, OPERATOR, 'acme', 'beta', {}, server.services.policyChanges);
       }
     });
   }
 
   it('"ask" works by elicitation over a 2025-11-25 session: runs when accepted, not when declined', async () => {
     const db = server.services.database.db;
-    await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
+    await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } }, server.services.policyChanges);
     const asked: string[] = [];
     let answer = true;
     const legacy = await mcpClient(OLIVIA, 'legacy', { elicit: (message) => (asked.push(message), answer) });
@@ -170,13 +170,13 @@ describe('POST /mcp', () => {
       expect(beta.calls['echo']).toBe(before + 1);
     } finally {
       await legacy.close();
-      await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', {}, server.services.policyChanges);
     }
   });
 
   it('without elicitation support, an "ask" tool is refused with where to approve (both eras)', async () => {
     const db = server.services.database.db;
-    await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } });
+    await setOrgRules(db, OPERATOR, 'acme', 'beta', { tools: { echo: 'ask' } }, server.services.policyChanges);
     try {
       for (const mode of ['legacy', 'auto'] as const) {
         const client = await mcpClient(OLIVIA, mode);
@@ -189,7 +189,7 @@ describe('POST /mcp', () => {
         }
       }
     } finally {
-      await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', {}, server.services.policyChanges);
     }
   });
 
@@ -220,14 +220,14 @@ describe('POST /mcp', () => {
     } finally {
       await legacy.close();
       await modern.close();
-      await setOrgRules(db, OPERATOR, 'acme', 'beta', {});
+      await setOrgRules(db, OPERATOR, 'acme', 'beta', {}, server.services.policyChanges);
     }
   });
 
   it('a connector that answers 401 mid-call gives an error with the link to reconnect', async () => {
     const db = server.services.database.db;
     await upsertListing(db, { slug: 'keyed', name: 'Keyed', tagline: 'API key', description: 'Takes an API key.', category: 'other', mcpUrl: keyed.url, authKind: 'headers', authHeaders: ['x-api-key'], source: 'import', origin: 'test:keyed' });
-    await enableConnector(db, OPERATOR, 'acme', 'keyed');
+    await enableConnector(db, OPERATOR, 'acme', 'keyed', server.services.policyChanges);
     const olivia = (await db.selectFrom('users').select('id').where('email', '=', 'olivia@acme.test').executeTakeFirstOrThrow()).id;
     await server.services.connections.connectWithHeaders(olivia, 'keyed', { 'x-api-key': 'key-1' });
     const client = await mcpClient(OLIVIA, 'auto');
@@ -248,7 +248,7 @@ describe('POST /mcp', () => {
     const db = server.services.database.db;
     // The same test server under a second listing whose calls may take 1 s at most.
     await upsertListing(db, { slug: 'sleepy', name: 'Sleepy', tagline: 'Hangs', description: 'Never answers its hang tool.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:sleepy', callTimeoutSeconds: 1 });
-    await enableConnector(db, OPERATOR, 'acme', 'sleepy');
+    await enableConnector(db, OPERATOR, 'acme', 'sleepy', server.services.policyChanges);
     const client = await mcpClient(OLIVIA, 'auto');
     try {
       const started = performance.now();
