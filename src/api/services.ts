@@ -25,6 +25,11 @@ export interface AppServices {
    * server passes the same bus to the gateway; left out, writes still apply but nobody is told.
    */
   policyChanges?: PolicyChangeBus | undefined;
+  /**
+   * Called after a personal access token or an MCP client's grant is revoked here, so the MCP endpoint
+   * forgets tokens it accepted recently (it remembers them a few seconds to keep the database off each call).
+   */
+  credentialsRevoked?: (() => void) | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

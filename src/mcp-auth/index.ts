@@ -66,6 +66,8 @@ export interface McpAuth {
   listClients(userId: string): Promise<AuthorizedClient[]>;
   /** Ends the person's grants to this client and every token issued under them; 404 AppError if none. */
   revokeClient(userId: string, clientId: string): Promise<{ grants: number }>;
+  /** Forgets the tokens the endpoint accepted recently (after a revocation). */
+  forgetAcceptedTokens(): void;
   /** Deletes expired codes, tokens, sessions and grants now (also done on a timer). */
   purgeExpired(): Promise<number>;
   /** Stops the purge timer. */
@@ -99,6 +101,9 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   });
   const callback = provider.callback();
   const authenticate = mcpAuthenticator({ db, provider, publicUrl, mcpUrl });
+  // Revocations inside the authorization server (a client revoking its token, a reused code revoking what it
+  // gave) must apply at once, whatever the endpoint remembered.
+  for (const event of ['grant.revoked', 'access_token.destroyed']) provider.on(event, () => authenticate.forget());
   const prm = protectedResourceMetadata(mcpUrl, issuer);
 
   /** Hands a request to oidc-provider; `path` overrides the request's own path (metadata aliases). */
@@ -124,7 +129,12 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     protectedResourceMetadata: prm,
     authenticateMcpRequest: authenticate,
     listClients: (userId) => listAuthorizedClients(db, userId),
-    revokeClient: (userId, clientId) => revokeAuthorizedClient(db, userId, clientId),
+    revokeClient: async (userId, clientId) => {
+      const result = await revokeAuthorizedClient(db, userId, clientId);
+      authenticate.forget();
+      return result;
+    },
+    forgetAcceptedTokens: () => authenticate.forget(),
     purgeExpired: purge,
     close: async () => {
       if (timer) clearInterval(timer);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { authenticateAccessToken, TOKEN_PREFIX } from '../identity/access-tokens.ts';
@@ -49,8 +50,17 @@ const MISSING = 'Sign in first: send "Authorization: Bearer <token>" with an OAu
  * The bearer check of `/mcp`, as a function that returns either the caller or the ready 401 `Response`.
  * See `McpAuth.authenticateMcpRequest` (index.ts) for how to call it from a Hono handler.
  */
-export function mcpAuthenticator(settings: ResourceSettings): (request: Request, context?: { reference?: string }) => Promise<McpCaller | Response> {
+/**
+ * How long an accepted token is taken on trust before it is looked up again. A revocation through this
+ * server's API forgets at once; one made elsewhere (the CLI, another node) applies within this time.
+ */
+const ACCEPTED_TTL_MS = 5_000;
+
+export function mcpAuthenticator(
+  settings: ResourceSettings,
+): ((request: Request, context?: { reference?: string }) => Promise<McpCaller | Response>) & { forget(): void } {
   const { db, provider, publicUrl, mcpUrl } = settings;
+  const accepted = new Map<string, { caller: McpCaller; until: number }>();
   const now = settings.now ?? (() => new Date());
   const challenge = (reference: string | undefined, message: string, invalid: string | undefined): Response => {
     const params = [`resource_metadata=${quote(resourceMetadataUrl(publicUrl))}`, `scope=${quote(MCP_SCOPE)}`];
@@ -63,12 +73,7 @@ export function mcpAuthenticator(settings: ResourceSettings): (request: Request,
     });
   };
 
-  return async (request, context = {}) => {
-    const header = request.headers.get('authorization');
-    if (header === null) return challenge(context.reference, MISSING, undefined);
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    if (!token) return challenge(context.reference, `The Authorization header is not "Bearer <token>". ${MISSING}`, 'malformed Authorization header');
-
+  const authenticate = async (token: string, context: { reference?: string }): Promise<(McpCaller & { expiresAt?: number }) | Response> => {
     if (token.startsWith(TOKEN_PREFIX)) {
       const owner = await authenticateAccessToken(db, token, now());
       if (!owner) return challenge(context.reference, 'The personal access token is not valid: it may be mistyped, revoked or expired. Create a new one in settings or with `switchboard tokens create`.', 'the personal access token is not valid');
@@ -87,6 +92,26 @@ export function mcpAuthenticator(settings: ResourceSettings): (request: Request,
     if (!user || user.disabled_at) return refused('the account is disabled');
     // The grant must still be in force: revoking a client deletes it with its tokens, and this double-checks.
     if (!(await touchGrant(db, accessToken.grantId, now()))) return refused('the authorization was revoked');
-    return { userId: user.id, via: 'oauth', clientId: accessToken.clientId, scopes: accessToken.scope?.split(' ').filter(Boolean) ?? [] };
+    return { userId: user.id, via: 'oauth', clientId: accessToken.clientId, scopes: accessToken.scope?.split(' ').filter(Boolean) ?? [], expiresAt: accessToken.exp * 1000 };
   };
+
+  const authenticator = async (request: Request, context: { reference?: string } = {}): Promise<McpCaller | Response> => {
+    const header = request.headers.get('authorization');
+    if (header === null) return challenge(context.reference, MISSING, undefined);
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (!token) return challenge(context.reference, `The Authorization header is not "Bearer <token>". ${MISSING}`, 'malformed Authorization header');
+    // Accepted tokens are remembered briefly (keyed by their hash, never the token itself); refusals never are.
+    const key = createHash('sha256').update(token).digest('base64url');
+    const known = accepted.get(key);
+    if (known && known.until > now().getTime()) return known.caller;
+    const result = await authenticate(token, context);
+    if (!(result instanceof Response)) {
+      const { expiresAt, ...caller } = result;
+      if (accepted.size >= 10_000) accepted.clear();
+      accepted.set(key, { caller, until: Math.min(now().getTime() + ACCEPTED_TTL_MS, expiresAt ?? Infinity) });
+      return caller;
+    }
+    return result;
+  };
+  return Object.assign(authenticator, { forget: () => accepted.clear() });
 }

@@ -117,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   app = createApp(services);
   const mcpAuth = createMcpAuth({ db: database.db, publicUrl, secretKey: secret.key, log, throttle: services.throttle, sessions: services.sessions, sso: services.sso });
   mcpAuth.mount(app);
+  services.credentialsRevoked = () => mcpAuth.forgetAcceptedTokens();
   const gateway = createGateway({
     db: database.db,
     connections: services.connections,

@@ -42,6 +42,8 @@ beforeAll(async () => {
         ? Response.json({ client_id: CIMD_URL, client_name: 'Metadata-document client', redirect_uris: [TEST_REDIRECT_URL], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] })
         : new Response('not found', { status: 404 }),
   });
+  // As the server wires it: a revocation through the API makes the endpoint forget tokens it accepted recently.
+  t.services.credentialsRevoked = () => mcpAuth.forgetAcceptedTokens();
   // A stand-in /mcp that only runs the check, in front of the real app (which serves /api/v1).
   app = new Hono();
   app.all('/mcp', async (c) => {
@@ -344,12 +346,15 @@ describe('refusals', () => {
     const row = () => database.db.updateTable('mcp_auth_models').where('model', '=', 'AccessToken').where('id_hash', '=', hash);
 
     await row().set({ payload: sql`jsonb_set(payload, '{aud}', '"https://other.example/mcp"')` as never }).execute();
+    // The endpoint takes a token it accepted on trust for a few seconds; rewriting the row behind its back needs this.
+    mcpAuth.forgetAcceptedTokens();
     let res = await callMcp(tokens.access_token);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(res.headers.get('www-authenticate')).toContain(`is not for ${MCP_URL}`);
 
     await row().set({ payload: sql`jsonb_set(jsonb_set(payload, '{aud}', ${JSON.stringify(MCP_URL)}::jsonb), '{exp}', ${Math.floor(Date.now() / 1000) - 10}::text::jsonb)` as never }).execute();
+    mcpAuth.forgetAcceptedTokens();
     res = await callMcp(tokens.access_token);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('has expired');
@@ -388,6 +393,17 @@ describe('refusals', () => {
 });
 
 describe('REST: the MCP clients a person authorized', () => {
+  it('a personal access token revoked through the API stops working on /mcp at once, though the endpoint had just accepted it', async () => {
+    const created = await t.request('/api/v1/me/tokens', { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(max.token).headers }, body: JSON.stringify({ name: 'for a script' }) });
+    expect(created.status).toBe(201);
+    const { token, accessToken } = await json<{ token: string; accessToken: { id: string } }>(created);
+    expect((await callMcp(token)).status).toBe(200);
+    expect((await callMcp(token)).status).toBe(200);
+    const revoked = await t.request(`/api/v1/me/tokens/${accessToken.id}`, { method: 'DELETE', ...bearer(max.token) });
+    expect(revoked.status).toBe(200);
+    expect((await callMcp(token)).status).toBe(401);
+  });
+
   it('lists them and revokes one: its tokens and refresh tokens stop at once', async () => {
     const a = await connect({ email: 'max@acme.test', password: 'max-password' }, new InMemoryOAuthClient({ clientName: 'Cursor (test)' }));
     const b = await connect({ email: 'max@acme.test', password: 'max-password' }, new InMemoryOAuthClient({ clientName: 'Claude (test)' }));

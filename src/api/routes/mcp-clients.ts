@@ -51,6 +51,7 @@ export function mcpClientRoutes(app: OpenAPIHono<AppEnv>): void {
     const principal = requirePrincipal(c);
     const { clientId } = c.req.valid('param');
     const { grants } = await revokeAuthorizedClient(c.get('services').database.db, principal.userId, clientId);
+    c.get('services').credentialsRevoked?.();
     c.get('log').info({ clientId, grants }, 'mcp client revoked');
     return c.json({ revoked: true as const, clientId }, 200);
   });

@@ -67,6 +67,7 @@ export function tokenRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(revoke, async (c) => {
     const principal = requirePrincipal(c);
     const token = await revokeAccessToken(c.get('services').database.db, asUser(principal.userId), c.req.valid('param').id);
+    c.get('services').credentialsRevoked?.();
     c.get('log').info({ tokenId: token.id }, 'access token revoked');
     return c.json({ accessToken: accessTokenOut(token) }, 200);
   });
