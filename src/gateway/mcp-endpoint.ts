@@ -62,6 +62,11 @@ function callerOf(authInfo: AuthInfo | undefined): Caller {
   return caller;
 }
 
+/** The SDK's own bound for a body it reads itself; bodies we parse for it get the same. */
+const MAX_BODY = 4 * 1024 * 1024;
+
+type Parsed = { ok: true; value: unknown } | { ok: false };
+
 const jsonRpcError = (status: number, code: number, message: string, id: unknown = null) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }), { status, headers: { 'content-type': 'application/json' } });
 
@@ -90,9 +95,9 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
    * tool's own `x-mcp-header` declarations (SEP-2243: 400 on disagreement) and the handler need not resolve
    * the tool again.
    */
-  async function precheckModern(request: Request, caller: Caller, authInfo: AuthInfo): Promise<Response | undefined> {
-    if (request.method !== 'POST') return undefined;
-    const call = toolsCall.safeParse(await request.clone().json().catch(() => undefined));
+  async function precheckModern(request: Request, body: unknown, caller: Caller, authInfo: AuthInfo): Promise<Response | undefined> {
+    if (request.method !== 'POST' || (body as { method?: unknown } | undefined)?.method !== 'tools/call') return undefined;
+    const call = toolsCall.safeParse(body);
     if (!call.success) return undefined;
     const tool = await deps.core.resolveTool(caller, call.data.params.name).catch(() => undefined);
     // An unknown tool is the handler's to refuse, in the protocol's own words.
@@ -109,40 +114,54 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
   const hosts = [...new Set([publicHost, ...localhostAllowedHostnames(), ...deps.allowedHosts])];
   const origins = [...new Set([publicHost, ...localhostAllowedOrigins(), ...deps.allowedHosts])];
 
-  async function serveLegacy(request: Request, caller: Caller, authInfo: AuthInfo): Promise<Response> {
+  async function serveLegacy(request: Request, body: Parsed, caller: Caller, authInfo: AuthInfo): Promise<Response> {
     const sessionId = request.headers.get('mcp-session-id');
+    const parsed = body.ok ? { parsedBody: body.value } : {};
     if (sessionId) {
       const session = sessions.get(sessionId);
       // Another person's session id is answered exactly like an unknown one.
       if (!session || session.caller.userId !== caller.userId) return jsonRpcError(404, -32001, 'Session not found: it ended or belongs to another sign-in. Initialize a new session.');
-      return session.transport.handleRequest(request, { authInfo });
+      return session.transport.handleRequest(request, { authInfo, ...parsed });
     }
-    if (request.method === 'POST') {
-      const body: unknown = await request
-        .clone()
-        .json()
-        .catch(() => undefined);
-      if (isInitializeRequest(body)) return sessions.open(request, caller, authInfo, body, (subscriptions) => build(caller, 'legacy', subscriptions));
-    }
+    if (body.ok && isInitializeRequest(body.value)) return sessions.open(request, caller, authInfo, body.value, (subscriptions) => build(caller, 'legacy', subscriptions));
     // A 2025 client that keeps no session (or a plain HTTP script): served statelessly, no mid-call questions.
-    return stateless(request, { authInfo });
+    return stateless(request, { authInfo, ...parsed });
+  }
+
+  /**
+   * The body, read and parsed once for every layer (era routing, the SEP-2243 check, the SDK). A body that is
+   * not JSON is handed on as it came, for the SDK to answer with its parse error.
+   */
+  async function readBody(request: Request): Promise<{ request: Request; body: Parsed }> {
+    if (request.method !== 'POST') return { request, body: { ok: false } };
+    const raw = await request.text();
+    const rebuilt = () => new Request(request.url, { method: 'POST', headers: request.headers, body: raw });
+    if (raw.length > MAX_BODY) return { request: rebuilt(), body: { ok: false } };
+    try {
+      return { request, body: { ok: true, value: JSON.parse(raw) as unknown } };
+    } catch {
+      return { request: rebuilt(), body: { ok: false } };
+    }
   }
 
   app.all('/mcp', async (c) => {
-    const request = c.req.raw;
+    const raw = c.req.raw;
     // DNS-rebinding guard: a browser page on another site must not reach a local Switchboard.
-    const rejected = hostHeaderValidationResponse(request, hosts) ?? originValidationResponse(request, origins);
+    const rejected = hostHeaderValidationResponse(raw, hosts) ?? originValidationResponse(raw, origins);
     if (rejected) return rejected;
-    const principal = await deps.authenticate(request);
+    const principal = await deps.authenticate(raw);
     if (principal instanceof Response) return principal;
     const requested = c.req.header('x-switchboard-org') ?? c.req.query('org');
     const orgId = await deps.organizationFor(principal.userId, requested);
     const caller: Caller = { userId: principal.userId, orgId, surface: 'mcp', requestId: c.get('requestId') };
     const authInfo: AuthInfo = { token: 'redacted', clientId: principal.clientId ?? 'personal-access-token', scopes: principal.scopes ?? [], extra: { caller } };
-    if (await isLegacyRequest(request)) return serveLegacy(request, caller, authInfo);
-    const refused = await precheckModern(request, caller, authInfo);
+    if (Number(raw.headers.get('content-length') ?? 0) > MAX_BODY) return jsonRpcError(413, -32600, `The request body is larger than ${MAX_BODY / 1024 / 1024} MiB.`);
+    const { request, body } = await readBody(raw);
+    const parsed = body.ok ? { parsedBody: body.value } : {};
+    if (await isLegacyRequest(request, body.ok ? body.value : undefined)) return serveLegacy(request, body, caller, authInfo);
+    const refused = await precheckModern(request, body.ok ? body.value : undefined, caller, authInfo);
     if (refused) return refused;
-    return asPerson(caller.userId, () => modern.fetch(request, { authInfo }));
+    return asPerson(caller.userId, () => modern.fetch(request, { authInfo, ...parsed }));
   });
 
   const eventFor = (kind: 'tools' | 'resources' | 'prompts'): ServerEvent => ({ kind: `${kind}_list_changed` });
