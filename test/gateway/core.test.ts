@@ -24,6 +24,7 @@ let core: GatewayCore;
 let pool: UpstreamPool;
 let audit: AuditLog;
 let someone: Person;
+const VAULT_KEY = randomBytes(32);
 const verdicts = new Map<string, ToolVerdict>();
 const policy: PolicyPort = {
   forPerson: async () => ({
@@ -42,7 +43,7 @@ beforeAll(async () => {
   ];
   const resolveConnector = async (slug: string) => targets.find((t) => t.slug === slug);
   const log = createLogger('silent');
-  const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, randomBytes(32)), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
+  const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, VAULT_KEY), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
   pool = new UpstreamPool();
   audit = new AuditLog(database.db, log);
   core = new GatewayCore({ connections, resolveConnector, policy, pool, audit, log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
@@ -118,5 +119,36 @@ describe('gateway core', () => {
       ]),
     );
     expect(rows.every((r) => r.surface === 'mcp' && r.request_id === 'req_test' && r.latency_ms >= 0)).toBe(true);
+  });
+
+  it('keeps serving the last good tool list of a connector that went down, marked stale, without failing the others', async () => {
+    const flaky = await startTestUpstream('flaky');
+    const targets: Array<ConnectorTarget & { callTimeoutMs?: number }> = [
+      { slug: 'beta', name: 'Beta', url: beta.url, auth: 'none' },
+      { slug: 'flaky', name: 'Flaky', url: flaky.url, auth: 'none' },
+    ];
+    const resolveConnector = async (slug: string) => targets.find((t) => t.slug === slug);
+    const log = createLogger('silent');
+    // Lists are asked for again on every use here, so the outage is seen at once.
+    const shortPool = new UpstreamPool({ toolsTtlMs: 0, connectTimeoutMs: 1_000 });
+    const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, VAULT_KEY), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
+    const twoPolicy: PolicyPort = { forPerson: async () => ({ connectors: ['beta', 'flaky'], decide: () => ({ decision: 'allow', reason: 'allowed' }) }) };
+    const local = new GatewayCore({ connections, resolveConnector, policy: twoPolicy, pool: shortPool, audit, log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
+    try {
+      const before = await local.listTools(caller());
+      expect(before.tools.filter((t) => t.connector === 'flaky').every((t) => !t.stale)).toBe(true);
+      await flaky.close();
+      const after = await local.listTools(caller());
+      expect(after.problems).toEqual([]);
+      const flakyTools = after.tools.filter((t) => t.connector === 'flaky');
+      expect(flakyTools.map((t) => t.name)).toEqual(before.tools.filter((t) => t.connector === 'flaky').map((t) => t.name));
+      expect(flakyTools.every((t) => t.stale)).toBe(true);
+      expect(after.tools.filter((t) => t.connector === 'beta').every((t) => !t.stale)).toBe(true);
+      // Calling into the dead one says so plainly; the other still answers.
+      expect(text(await local.callTool(caller(), 'flaky__echo', { text: 'x' }))).toMatch(/^(Couldn't reach the MCP server: Flaky|The call to Flaky failed)/);
+      expect(text(await local.callTool(caller(), 'beta__echo', { text: 'ok' }))).toBe('beta: ok');
+    } finally {
+      await shortPool.close();
+    }
   });
 });

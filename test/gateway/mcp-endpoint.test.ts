@@ -6,7 +6,7 @@ import { DEMO_PEOPLE, startDemoService, type DemoServiceHandle } from '../../dem
 import { loadConfig } from '../../src/config/load.ts';
 import { upsertListing } from '../../src/directory/store.ts';
 import { OPERATOR } from '../../src/identity/actor.ts';
-import { enableConnector, setOrgRules, setPersonRules } from '../../src/policy/store.ts';
+import { disableConnector, enableConnector, setOrgRules, setPersonRules } from '../../src/policy/store.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { processStorage } from '../helpers/db.ts';
@@ -264,6 +264,75 @@ describe('POST /mcp', () => {
       expect(quickAt).toBeLessThan(slow.at);
     } finally {
       await client.close();
+    }
+  });
+
+  it('pages tools/list 100 at a time with cursors, in a stable order, and refuses a cursor it did not issue', async () => {
+    const db = server.services.database.db;
+    const many = await startTestUpstream('many', { extraTools: 150 });
+    try {
+      await upsertListing(db, { slug: 'many', name: 'Many', tagline: 'Lots of tools', description: 'Offers 154 tools.', category: 'other', mcpUrl: many.url, authKind: 'none', source: 'import', origin: 'test:many' });
+      await enableConnector(db, OPERATOR, 'acme', 'many', server.services.policyChanges);
+      // Plain JSON-RPC over HTTP (2025, no session): one page per request, exactly as a client sees it.
+      const page = async (cursor?: string) => {
+        const res = await fetch(`${server.url}/mcp`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MAX}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: cursor ? { cursor } : {} }),
+        });
+        const body = await res.text();
+        const json = body.startsWith('{') ? body : body.split('\n').find((l) => l.startsWith('data: '))!.slice(6);
+        return JSON.parse(json) as { result?: { tools: Array<{ name: string }>; nextCursor?: string }; error?: { code: number; message: string } };
+      };
+      const names: string[] = [];
+      const first = await page();
+      expect(first.result!.tools).toHaveLength(100);
+      names.push(...first.result!.tools.map((t) => t.name));
+      let cursor = first.result!.nextCursor;
+      let pages = 1;
+      while (cursor) {
+        const next = await page(cursor);
+        names.push(...next.result!.tools.map((t) => t.name));
+        cursor = next.result!.nextCursor;
+        pages++;
+      }
+      expect(pages).toBe(2);
+      expect(new Set(names).size).toBe(names.length);
+      const manyNames = names.filter((n) => n.startsWith('many__'));
+      expect(manyNames).toHaveLength(154);
+      expect(manyNames).toEqual([...manyNames].sort());
+      expect(await page()).toEqual(first);
+      const bogus = await page('bm90LW91cnM');
+      expect(bogus.error?.code).toBe(-32602);
+      expect(bogus.error?.message).toMatch(/cursor/);
+    } finally {
+      await disableConnector(db, OPERATOR, 'acme', 'many', server.services.policyChanges);
+      await many.close();
+    }
+  });
+
+  it("renames a connector's ui:// resources and the tool metadata that points at them, so MCP Apps hosts find them", async () => {
+    const db = server.services.database.db;
+    const widget = await startTestUpstream('widget', { widget: true });
+    try {
+      await upsertListing(db, { slug: 'widgets', name: 'Widgets', tagline: 'UI', description: 'An interactive connector.', category: 'other', mcpUrl: widget.url, authKind: 'none', source: 'import', origin: 'test:widgets', interactive: true });
+      await enableConnector(db, OPERATOR, 'acme', 'widgets', server.services.policyChanges);
+      for (const mode of ['auto', 'legacy'] as const) {
+        const client = await mcpClient(OLIVIA, mode);
+        try {
+          const tool = (await client.listTools()).tools.find((t) => t.name === 'widgets__show_widget')!;
+          expect(tool._meta).toMatchObject({ ui: { resourceUri: 'ui://widgets/widget/index.html' }, 'io.switchboard/origin': { connector: 'widgets', tool: 'show_widget' } });
+          const resources = (await client.listResources()).resources;
+          expect(resources.map((r) => r.uri)).toContain('ui://widgets/widget/index.html');
+          const read = await client.readResource({ uri: 'ui://widgets/widget/index.html' });
+          expect(read.contents).toEqual([expect.objectContaining({ uri: 'ui://widgets/widget/index.html', text: '<p>widget</p>', mimeType: 'text/html;profile=mcp-app' })]);
+          await expect(client.readResource({ uri: 'ui://not-enabled/widget/index.html' })).rejects.toThrow(/Resource not found/);
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      await widget.close();
     }
   });
 });

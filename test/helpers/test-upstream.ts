@@ -7,7 +7,16 @@ import { z } from 'zod';
  * A small real MCP server (SDK v2, both eras, no auth) with tools that misbehave on purpose: one that
  * never answers, one with a huge result, and well-behaved ones. For gateway tests.
  */
-export async function startTestUpstream(name: string, options: { apiKey?: () => string } = {}): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
+export interface TestUpstreamOptions {
+  /** Require this `x-api-key` (read on each request, so a test can rotate it). */
+  apiKey?: () => string;
+  /** Also offer this many numbered tools (`tool_000`…), for pagination. */
+  extraTools?: number;
+  /** Offer an MCP Apps widget: a `ui://` resource and a tool whose `_meta.ui.resourceUri` names it. */
+  widget?: boolean;
+}
+
+export async function startTestUpstream(name: string, options: TestUpstreamOptions = {}): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
   const calls: Record<string, number> = {};
   const count = (tool: string) => (calls[tool] = (calls[tool] ?? 0) + 1);
   const handler = createMcpHandler(() => {
@@ -24,6 +33,14 @@ export async function startTestUpstream(name: string, options: { apiKey?: () => 
       count('huge');
       return { content: [{ type: 'text', text: 'x'.repeat(200_000) }] };
     });
+    for (let i = 0; i < (options.extraTools ?? 0); i++) {
+      const tool = `tool_${String(i).padStart(3, '0')}`;
+      server.registerTool(tool, { description: `Numbered tool ${i}.`, annotations: { readOnlyHint: true } }, async () => ({ content: [{ type: 'text', text: tool }] }));
+    }
+    if (options.widget) {
+      server.registerResource('widget', 'ui://widget/index.html', { mimeType: 'text/html;profile=mcp-app' }, async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/html;profile=mcp-app', text: '<p>widget</p>' }] }));
+      server.registerTool('show_widget', { description: 'Shows the widget.', annotations: { readOnlyHint: true }, _meta: { ui: { resourceUri: 'ui://widget/index.html' } } }, async () => ({ content: [{ type: 'text', text: 'shown' }] }));
+    }
     server.registerTool('erase_everything', { title: 'Erase everything', description: 'Deletes all data.', annotations: { destructiveHint: true } }, async () => {
       count('erase_everything');
       return { content: [{ type: 'text', text: 'erased' }] };
