@@ -15,7 +15,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql, type CompiledQuery } from 'kysely';
-import pg from 'pg';
+import { freshDatabase } from './fresh-database.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { upsertListing } from '../src/directory/store.ts';
 import { AuditLog } from '../src/gateway/audit.ts';
@@ -44,22 +44,10 @@ let databaseUrl: string | undefined;
 let databaseName: string | undefined;
 let dropDatabase = async () => {};
 if (process.env.BENCH_DATABASE_URL) {
-  const base = process.env.BENCH_DATABASE_URL;
-  const name = `sbbench_gw_${process.pid}_${Date.now()}`;
-  databaseName = name;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-  dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`drop database if exists "${name}" with (force)`);
-    await c.end();
-  };
+  const fresh = await freshDatabase(process.env.BENCH_DATABASE_URL, 'sbbench_gw');
+  databaseName = fresh.name;
+  databaseUrl = fresh.url;
+  dropDatabase = fresh.drop;
 }
 const bootstrap = path.join(dataDir, 'bootstrap.yaml');
 writeFileSync(bootstrap, `organizations:\n  - slug: bench\n    name: Bench\n    plan: team\n    members:\n      - { email: ${EMAIL}, role: owner, tokens: [${TOKEN}] }\n`);

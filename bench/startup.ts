@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { freshDatabase } from './fresh-database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -113,24 +113,13 @@ if (process.env.DATABASE_URL) {
   const base = process.env.DATABASE_URL;
   results.push(
     await measure('postgres', async () => {
-      const name = `sbbench_${process.pid}_${Date.now()}`;
-      const admin = new pg.Client({ connectionString: base });
-      await admin.connect();
-      await admin.query(`create database "${name}"`);
-      await admin.end();
-      const url = new URL(base);
-      url.pathname = `/${name}`;
+      const fresh = await freshDatabase(base, 'sbbench');
       const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-'));
       const config = path.join(dir, 'bench.yaml');
       writeFileSync(config, BOOTSTRAP);
       return {
-        env: { DATABASE_URL: url.toString(), SWITCHBOARD_DATA_DIR: path.join(dir, 'data'), SWITCHBOARD_CONFIG: config },
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: base });
-          await c.connect();
-          await c.query(`drop database if exists "${name}" with (force)`);
-          await c.end();
-        },
+        env: { DATABASE_URL: fresh.url, SWITCHBOARD_DATA_DIR: path.join(dir, 'data'), SWITCHBOARD_CONFIG: config },
+        cleanup: fresh.drop,
       };
     }),
   );
