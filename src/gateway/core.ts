@@ -150,6 +150,20 @@ export class GatewayCore {
     return found;
   }
 
+  /**
+   * For the /mcp forwarding path (forward-call.ts): the connector behind an allowed tool, when the person's
+   * session with it is open and speaks 2026-07-28, so one request can be relayed as it is.
+   */
+  async forwardable(caller: Caller, tool: GatewayTool): Promise<GatewayConnector | undefined> {
+    if (tool.decision !== 'allow' || this.#deps.pool.eraOf(caller.userId, tool.connector) !== 'modern') return undefined;
+    return this.#deps.resolveConnector(tool.connector);
+  }
+
+  /** The audit event of a call made outside `callTool` (the forwarding path). */
+  recordCall(caller: Caller, tool: GatewayTool, outcome: 'ok' | 'error', started: number, detail?: string): Promise<void> {
+    return this.#deps.audit.record({ userId: caller.userId, orgId: caller.orgId, connector: tool.connector, tool: tool.originalName, decision: tool.decision, outcome, latencyMs: performance.now() - started, surface: caller.surface, requestId: caller.requestId, detail });
+  }
+
   /** Records that the person declined an `ask` tool when asked. */
   async recordDeclined(caller: Caller, tool: GatewayTool): Promise<void> {
     await this.#deps.audit.record({ userId: caller.userId, orgId: caller.orgId, connector: tool.connector, tool: tool.originalName, decision: 'ask', outcome: 'refused', latencyMs: 0, surface: caller.surface, requestId: caller.requestId, detail: 'declined by the person' });

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   naming?: NamingProfileName;
   allowedHosts?: string[];
   sessionIdleMs?: number;
+  /** See McpEndpointDeps.forwardCalls. */
+  forwardCalls?: boolean;
   pool?: Omit<PoolOptions, 'events'>;
   /** Policy, enablement and connection changes: each one tells the affected clients to list again. */
   changes?: PolicyChangeBus;
@@ -72,6 +74,8 @@ export function createGateway(options: GatewayOptions) {
         allowedHosts: options.allowedHosts ?? [],
         secretKey: options.secretKey,
         sessionIdleMs: options.sessionIdleMs ?? 30 * 60_000,
+        callTimeoutMs: options.pool?.callTimeoutMs ?? 300_000,
+        forwardCalls: options.forwardCalls ?? true,
         onError: (err) => options.log.debug({ err: err.message }, 'mcp endpoint'),
       });
     },

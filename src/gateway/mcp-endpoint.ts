@@ -17,6 +17,7 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../api/context.ts';
 import { z } from 'zod';
 import type { Caller, GatewayCore, GatewayTool } from './core.ts';
+import { forwardToolCall, isForwardable, type ToolsCallMessage } from './forward-call.ts';
 import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
 import { LegacySessions } from './legacy-sessions.ts';
 import { buildGatewayServer, type GatewayRequestState } from './mcp-server.ts';
@@ -45,6 +46,10 @@ export interface McpEndpointDeps {
   /** Seals 2026 `requestState` so every node can read what another node minted. */
   secretKey: Buffer;
   sessionIdleMs: number;
+  /** Tool calls without a per-connector limit end after this long. */
+  callTimeoutMs?: number;
+  /** Relay plain 2026 tool calls to 2026 connectors without re-hosting them (forward-call.ts); on by default. */
+  forwardCalls?: boolean;
   onError?: (err: Error) => void;
 }
 
@@ -84,6 +89,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     bind: (ctx) => `${ctx.mcpReq.method}\0${callerOf(ctx.http?.authInfo).userId}`,
   });
   const bus = new PersonEventBus();
+  const forwarding = { core: deps.core, version: deps.version, callTimeoutMs: deps.callTimeoutMs ?? 300_000, requestState };
   const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs });
   const build = (caller: Caller, era: 'modern' | 'legacy', subscriptions?: Set<string>, resolvedTool?: GatewayTool) =>
     buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, ...(subscriptions ? { subscriptions } : {}), ...(resolvedTool ? { resolvedTool } : {}) });
@@ -95,7 +101,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
    * tool's own `x-mcp-header` declarations (SEP-2243: 400 on disagreement) and the handler need not resolve
    * the tool again.
    */
-  async function precheckModern(request: Request, body: unknown, caller: Caller, authInfo: AuthInfo): Promise<Response | undefined> {
+  async function precheckModern(request: Request, body: unknown, caller: Caller, authInfo: AuthInfo): Promise<Response | { call: ToolsCallMessage; tool: GatewayTool } | undefined> {
     if (request.method !== 'POST' || (body as { method?: unknown } | undefined)?.method !== 'tools/call') return undefined;
     const call = toolsCall.safeParse(body);
     if (!call.success) return undefined;
@@ -106,7 +112,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const mismatch = declarations.length ? paramHeaderMismatch(declarations, call.data.params.arguments, request.headers) : undefined;
     if (mismatch) return jsonRpcError(400, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, call.data.id);
     authInfo.extra = { ...authInfo.extra, resolvedTool: tool };
-    return undefined;
+    return { call: call.data as ToolsCallMessage, tool };
   }
   const stateless = legacyStatelessFallback((ctx) => build(callerOf(ctx.authInfo), 'legacy'), onerror);
 
@@ -159,8 +165,12 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const { request, body } = await readBody(raw);
     const parsed = body.ok ? { parsedBody: body.value } : {};
     if (await isLegacyRequest(request, body.ok ? body.value : undefined)) return serveLegacy(request, body, caller, authInfo);
-    const refused = await precheckModern(request, body.ok ? body.value : undefined, caller, authInfo);
-    if (refused) return refused;
+    const checked = await precheckModern(request, body.ok ? body.value : undefined, caller, authInfo);
+    if (checked instanceof Response) return checked;
+    if (checked && deps.forwardCalls !== false && isForwardable(request, checked.call)) {
+      const connector = await deps.core.forwardable(caller, checked.tool);
+      if (connector) return forwardToolCall(forwarding, request, checked.call, caller, authInfo, checked.tool, connector);
+    }
     return asPerson(caller.userId, () => modern.fetch(request, { authInfo, ...parsed }));
   });
 

@@ -41,6 +41,8 @@ export interface CallOptions {
 
 interface Entry {
   client: Promise<Client>;
+  /** Set once connected: the era the connector speaks. */
+  era?: 'modern' | 'legacy';
   tools?: { list: Tool[]; at: number };
 }
 
@@ -102,14 +104,23 @@ export class UpstreamPool {
         onResourceUpdated: (uri: string) => this.#events.onResourceUpdated?.(userId, target.slug, uri),
       };
       const client = within(openUpstream(target.url, credentials, { events }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
-      entry = { client };
+      const created: Entry = { client };
+      entry = created;
       this.#entries.set(key, entry);
-      // A failed connection is not kept: the next request tries afresh.
-      client.catch(() => {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-      });
+      client.then(
+        (c) => (created.era = c.getProtocolEra() === 'modern' ? 'modern' : 'legacy'),
+        // A failed connection is not kept: the next request tries afresh.
+        () => {
+          if (this.#entries.get(key) === created) this.#entries.delete(key);
+        },
+      );
     }
     return entry;
+  }
+
+  /** The era of the person's session with a connector, once one is open (undefined before). */
+  eraOf(userId: string, connector: string): 'modern' | 'legacy' | undefined {
+    return this.#entries.get(`${userId}\n${connector}`)?.era;
   }
 
   /** Drops a session (after a transport failure, a disconnect, new credentials). */

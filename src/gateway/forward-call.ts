@@ -1,0 +1,179 @@
+import type { AuthInfo, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
+import { httpPost } from '../upstream/http-post.ts';
+import type { CredentialSource } from '../upstream/mcp-client.ts';
+import { couldNotReach } from '../upstream/pool.ts';
+import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
+import type { GatewayRequestState } from './mcp-server.ts';
+import { capResult, toolError, withoutProtocolMeta } from './results.ts';
+
+/**
+ * The forwarding path of a 2026-07-28 `tools/call`: the request is relayed to the connector as one HTTP request
+ * and its answer streamed back, instead of being re-hosted by an SDK server and re-sent by an SDK client (each
+ * hop of which costs more CPU than the relay itself). It is the same path in every other respect: the tool was
+ * resolved and allowed by the policy (an `ask` tool never comes here), the person's own credentials sign the
+ * request (refreshed once on a 401), the answer is capped and stripped like any other, and the call is audited.
+ * Only a first call without input responses or state qualifies; multi-round retries take the SDK path.
+ */
+
+const CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+const FORWARDED_HEADERS = ['accept', 'mcp-protocol-version', 'mcp-method'];
+
+export interface ToolsCallMessage {
+  jsonrpc: '2.0';
+  id: string | number;
+  method: 'tools/call';
+  params: { name: string; arguments?: Record<string, unknown> | undefined; _meta?: Record<string, unknown> | undefined } & Record<string, unknown>;
+}
+
+const PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+const MODERN = '2026-07-28';
+
+/**
+ * Only a plain, well-formed first call: its standard headers agree with its body (the SDK's validation ladder
+ * answers anything else, with the right error, on the SDK path), and there is nothing the gateway would have
+ * to interpret on the way (input rounds, tasks).
+ */
+export function isForwardable(request: Request, message: ToolsCallMessage): boolean {
+  const headers = request.headers;
+  return (
+    headers.get('mcp-method') === 'tools/call' &&
+    headers.get('mcp-name') === message.params.name &&
+    headers.get('mcp-protocol-version') === MODERN &&
+    message.params._meta?.[PROTOCOL_VERSION] === MODERN &&
+    Object.keys(message.params).every((key) => key === 'name' || key === 'arguments' || key === '_meta')
+  );
+}
+
+export interface ForwardDeps {
+  core: GatewayCore;
+  version: string;
+  callTimeoutMs: number;
+  requestState: RequestStateCodec<GatewayRequestState>;
+}
+
+type JsonRpcAnswer = { jsonrpc: '2.0'; id: unknown; result?: Record<string, unknown>; error?: unknown };
+
+export async function forwardToolCall(deps: ForwardDeps, request: Request, message: ToolsCallMessage, caller: Caller, authInfo: AuthInfo, tool: GatewayTool, connector: GatewayConnector): Promise<Response> {
+  const started = performance.now();
+  const timeoutMs = connector.callTimeoutMs ?? deps.callTimeoutMs;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'mcp-name': tool.originalName };
+  for (const name of FORWARDED_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  // Parameter headers mirror arguments the gateway passes unchanged (and has checked against them).
+  request.headers.forEach((value, name) => {
+    if (name.startsWith('mcp-param-')) headers[name] = value;
+  });
+  const meta = { ...message.params._meta, [CLIENT_INFO]: { name: 'switchboard', version: deps.version } };
+  const body = JSON.stringify({ ...message, params: { ...message.params, name: tool.originalName, _meta: meta } });
+  const signal = AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]);
+
+  const answer = (result: Record<string, unknown>): Response => json({ jsonrpc: '2.0', id: message.id, result });
+  const failed = async (text: string): Promise<Response> => {
+    await deps.core.recordCall(caller, tool, 'error', started, text);
+    return answer({ ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } });
+  };
+
+  let upstream: Response;
+  try {
+    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, signal);
+  } catch (err) {
+    const timedOut = (err as Error).name === 'TimeoutError' || (signal.aborted && !request.signal.aborted);
+    const reason = timedOut ? couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`) : err;
+    return failed(deps.core.explain(connector, reason));
+  }
+  if (upstream.status === 401 || upstream.status === 403) {
+    await upstream.body?.cancel().catch(() => {});
+    return failed(deps.core.explain(connector, { status: 401 }));
+  }
+  const type = upstream.headers.get('content-type') ?? '';
+  const rewrite = async (msg: JsonRpcAnswer): Promise<JsonRpcAnswer> => {
+    if (msg.error !== undefined || !msg.result) {
+      await deps.core.recordCall(caller, tool, 'error', started, 'the connector answered with a protocol error');
+      return msg;
+    }
+    if (msg.result['resultType'] === 'input_required') {
+      // The connector's own questions go to the person's client; its state travels sealed inside ours.
+      const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo } } as unknown as ServerContext;
+      const requestState = await deps.requestState.mint({ tool: tool.name, approved: false, upstream: msg.result['requestState'] as string | undefined }, ctx);
+      return { ...msg, result: { ...msg.result, requestState } };
+    }
+    const capped = withoutProtocolMeta(capResult(msg.result as Parameters<typeof capResult>[0]));
+    await deps.core.recordCall(caller, tool, capped.isError ? 'error' : 'ok', started);
+    return { ...msg, result: { ...capped, _meta: { ...capped._meta, [SERVER_INFO]: serverInfo(deps) } } };
+  };
+
+  if (type.startsWith('application/json')) {
+    let msg: JsonRpcAnswer;
+    try {
+      msg = (await upstream.json()) as JsonRpcAnswer;
+    } catch (err) {
+      return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err)));
+    }
+    return json(await rewrite(msg), upstream.status);
+  }
+  if (type.startsWith('text/event-stream') && upstream.body) {
+    return new Response(upstream.body.pipeThrough(new TextDecoderStream()).pipeThrough(sseRewriter(message.id, rewrite)).pipeThrough(new TextEncoderStream()), {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    });
+  }
+  await upstream.body?.cancel().catch(() => {});
+  return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`)));
+}
+
+/** The person's credentials on the request; on a 401, once more with a renewed token (as credentialedFetch does). */
+async function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Response> {
+  const first = await credentials.get();
+  const res = await httpPost(url, { ...headers, ...first.headers }, body, signal);
+  if (res.status !== 401 || !first.accessToken) return res;
+  await res.body?.cancel().catch(() => {});
+  const renewed = await credentials.get({ rejectedAccessToken: first.accessToken });
+  return httpPost(url, { ...headers, ...renewed.headers }, body, signal);
+}
+
+const serverInfo = (deps: ForwardDeps) => ({ name: 'switchboard', version: deps.version });
+
+const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status: status === 200 || status >= 400 ? status : 200, headers: { 'content-type': 'application/json' } });
+
+/**
+ * Relays a connector's event stream event by event: notifications (progress, log lines) pass as they are, the
+ * answer to the call is rewritten like a JSON one. The connector's event ids and retry hints are dropped: they
+ * belong to its stream with Switchboard, not to the person's stream.
+ */
+function sseRewriter(id: string | number, rewrite: (msg: JsonRpcAnswer) => Promise<JsonRpcAnswer>): TransformStream<string, string> {
+  let buffer = '';
+  const events = async (flushAll: boolean, controller: TransformStreamDefaultController<string>) => {
+    buffer = buffer.replace(/\r\n/g, '\n');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) !== -1 || (flushAll && buffer.trim() !== '' && (end = buffer.length) > 0)) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+        .join('\n');
+      if (data.trim() === '') continue;
+      let out = data;
+      try {
+        const msg = JSON.parse(data) as JsonRpcAnswer;
+        if (msg.id === id && ('result' in msg || 'error' in msg)) out = JSON.stringify(await rewrite(msg));
+      } catch {
+        // not JSON: relayed as it came
+      }
+      controller.enqueue(`event: message\ndata: ${out}\n\n`);
+    }
+  };
+  return new TransformStream<string, string>({
+    transform: async (chunk, controller) => {
+      buffer += chunk;
+      await events(false, controller);
+    },
+    flush: async (controller) => {
+      await events(true, controller);
+    },
+  });
+}
