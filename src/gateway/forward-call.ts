@@ -1,5 +1,6 @@
 import type { AuthInfo, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
-import { httpPost } from '../upstream/http-post.ts';
+import { Readable } from 'node:stream';
+import { discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
 import type { CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
 import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
@@ -16,6 +17,8 @@ import { capResult, toolError, withoutProtocolMeta } from './results.ts';
  */
 
 const CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+/** A JSON answer is read whole before it is capped; beyond this the connector is misbehaving. */
+const MAX_ANSWER = 32 * 1024 * 1024;
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 const FORWARDED_HEADERS = ['accept', 'mcp-protocol-version', 'mcp-method'];
 
@@ -76,7 +79,7 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
     return answer({ ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } });
   };
 
-  let upstream: Response;
+  let upstream: PostAnswer;
   try {
     upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, signal);
   } catch (err) {
@@ -85,10 +88,10 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
     return failed(deps.core.explain(connector, reason));
   }
   if (upstream.status === 401 || upstream.status === 403) {
-    await upstream.body?.cancel().catch(() => {});
+    discard(upstream.body);
     return failed(deps.core.explain(connector, { status: 401 }));
   }
-  const type = upstream.headers.get('content-type') ?? '';
+  const type = upstream.contentType;
   const rewrite = async (msg: JsonRpcAnswer): Promise<JsonRpcAnswer> => {
     if (msg.error !== undefined || !msg.result) {
       await deps.core.recordCall(caller, tool, 'error', started, 'the connector answered with a protocol error');
@@ -108,28 +111,28 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
   if (type.startsWith('application/json')) {
     let msg: JsonRpcAnswer;
     try {
-      msg = (await upstream.json()) as JsonRpcAnswer;
+      msg = JSON.parse(await readText(upstream.body, MAX_ANSWER)) as JsonRpcAnswer;
     } catch (err) {
       return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err)));
     }
     return json(await rewrite(msg), upstream.status);
   }
-  if (type.startsWith('text/event-stream') && upstream.body) {
-    return new Response(upstream.body.pipeThrough(new TextDecoderStream()).pipeThrough(sseRewriter(message.id, rewrite)).pipeThrough(new TextEncoderStream()), {
+  if (type.startsWith('text/event-stream')) {
+    return new Response((Readable.toWeb(upstream.body) as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).pipeThrough(sseRewriter(message.id, rewrite)).pipeThrough(new TextEncoderStream()), {
       status: 200,
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
     });
   }
-  await upstream.body?.cancel().catch(() => {});
+  discard(upstream.body);
   return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`)));
 }
 
 /** The person's credentials on the request; on a 401, once more with a renewed token (as credentialedFetch does). */
-async function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Response> {
+async function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
   const first = await credentials.get();
   const res = await httpPost(url, { ...headers, ...first.headers }, body, signal);
   if (res.status !== 401 || !first.accessToken) return res;
-  await res.body?.cancel().catch(() => {});
+  discard(res.body);
   const renewed = await credentials.get({ rejectedAccessToken: first.accessToken });
   return httpPost(url, { ...headers, ...renewed.headers }, body, signal);
 }

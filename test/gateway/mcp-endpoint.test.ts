@@ -335,4 +335,24 @@ describe('POST /mcp', () => {
       await widget.close();
     }
   });
+
+  it('a 2026 call relayed straight to a 2026 connector is capped, stripped of the connector\'s protocol metadata and audited like any other', async () => {
+    const db = server.services.database.db;
+    const client = await mcpClient(OLIVIA, 'auto');
+    try {
+      await client.listTools();
+      const result = await client.callTool({ name: 'beta__huge', arguments: {} });
+      const all = text(result);
+      expect(all.startsWith('x'.repeat(150_000))).toBe(true);
+      expect(all).toMatch(/Switchboard truncated this result: it had 200,000 characters/);
+      expect(result._meta?.['io.modelcontextprotocol/serverInfo']).toMatchObject({ name: 'switchboard' });
+      const olivia = (await db.selectFrom('users').select('id').where('email', '=', 'olivia@acme.test').executeTakeFirstOrThrow()).id;
+      // Audit rows are written in the background, in batches.
+      await expect
+        .poll(async () => (await db.selectFrom('audit_events').select(['tool', 'outcome', 'surface']).where('user_id', '=', olivia).where('tool', '=', 'huge').execute()).length, { timeout: 5000 })
+        .toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
 });
