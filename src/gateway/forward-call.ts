@@ -1,5 +1,4 @@
 import type { AuthInfo, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
-import { Readable } from 'node:stream';
 import { discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
 import type { CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
@@ -118,10 +117,51 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
     return json(await rewrite(msg), upstream.status);
   }
   if (type.startsWith('text/event-stream')) {
-    return new Response((Readable.toWeb(upstream.body) as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).pipeThrough(sseRewriter(message.id, rewrite)).pipeThrough(new TextEncoderStream()), {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    const source = upstream.body;
+    let answered = false;
+    const events = new SseEvents();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    const relay = async (data: string): Promise<string> => {
+      try {
+        const msg = JSON.parse(data) as JsonRpcAnswer;
+        if (msg.id === message.id && ('result' in msg || 'error' in msg)) {
+          answered = true;
+          return JSON.stringify(await rewrite(msg));
+        }
+      } catch {
+        // not JSON: relayed as it came
+      }
+      return data;
+    };
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (data: string) => controller.enqueue(encoder.encode(`event: message\ndata: ${data}\n\n`));
+        try {
+          for await (const chunk of source) for (const data of events.push(decoder.decode(chunk as Buffer, { stream: true }))) send(await relay(data));
+          for (const data of events.end()) send(await relay(data));
+        } catch (err) {
+          // The connector stopped mid-stream (timeout, reset): the call still gets an answer, as on the SDK path.
+          if (!answered) {
+            const timedOut = signal.aborted && !request.signal.aborted;
+            const text = deps.core.explain(connector, timedOut ? couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`) : err);
+            await deps.core.recordCall(caller, tool, 'error', started, text);
+            answered = true;
+            send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } } }));
+          }
+        }
+        if (!answered) {
+          const text = deps.core.explain(connector, couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`));
+          await deps.core.recordCall(caller, tool, 'error', started, text);
+          send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } } }));
+        }
+        controller.close();
+      },
+      cancel() {
+        source.destroy();
+      },
     });
+    return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
   }
   discard(upstream.body);
   return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`)));
@@ -142,41 +182,36 @@ const serverInfo = (deps: ForwardDeps) => ({ name: 'switchboard', version: deps.
 const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status: status === 200 || status >= 400 ? status : 200, headers: { 'content-type': 'application/json' } });
 
 /**
- * Relays a connector's event stream event by event: notifications (progress, log lines) pass as they are, the
- * answer to the call is rewritten like a JSON one. The connector's event ids and retry hints are dropped: they
- * belong to its stream with Switchboard, not to the person's stream.
+ * The data of each event of a connector's event stream, as it arrives. Its event ids and retry hints are dropped:
+ * they belong to the connector's stream with Switchboard, not to the person's stream.
  */
-function sseRewriter(id: string | number, rewrite: (msg: JsonRpcAnswer) => Promise<JsonRpcAnswer>): TransformStream<string, string> {
-  let buffer = '';
-  const events = async (flushAll: boolean, controller: TransformStreamDefaultController<string>) => {
-    buffer = buffer.replace(/\r\n/g, '\n');
+class SseEvents {
+  #buffer = '';
+
+  push(text: string): string[] {
+    this.#buffer += text.replace(/\r\n/g, '\n');
+    const out: string[] = [];
     let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1 || (flushAll && buffer.trim() !== '' && (end = buffer.length) > 0)) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
-        .join('\n');
-      if (data.trim() === '') continue;
-      let out = data;
-      try {
-        const msg = JSON.parse(data) as JsonRpcAnswer;
-        if (msg.id === id && ('result' in msg || 'error' in msg)) out = JSON.stringify(await rewrite(msg));
-      } catch {
-        // not JSON: relayed as it came
-      }
-      controller.enqueue(`event: message\ndata: ${out}\n\n`);
+    while ((end = this.#buffer.indexOf('\n\n')) !== -1) {
+      const data = dataOf(this.#buffer.slice(0, end));
+      this.#buffer = this.#buffer.slice(end + 2);
+      if (data !== undefined) out.push(data);
     }
-  };
-  return new TransformStream<string, string>({
-    transform: async (chunk, controller) => {
-      buffer += chunk;
-      await events(false, controller);
-    },
-    flush: async (controller) => {
-      await events(true, controller);
-    },
-  });
+    return out;
+  }
+
+  end(): string[] {
+    const data = dataOf(this.#buffer);
+    this.#buffer = '';
+    return data === undefined ? [] : [data];
+  }
+}
+
+function dataOf(block: string): string | undefined {
+  const data = block
+    .split('\n')
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+  return data.trim() === '' ? undefined : data;
 }

@@ -64,7 +64,7 @@ describe('gateway core', () => {
   it('lists every tool of the usable connectors, namespaced, with its origin, in a stable order', async () => {
     const { tools, problems } = await core.listTools(caller());
     expect(problems).toEqual([]);
-    expect(tools.map((t) => t.name)).toEqual(['alpha__echo', 'alpha__erase_everything', 'alpha__hang', 'alpha__huge', 'beta__echo', 'beta__erase_everything', 'beta__hang', 'beta__huge']);
+    expect(tools.map((t) => t.name)).toEqual(['alpha__echo', 'alpha__erase_everything', 'alpha__hang', 'alpha__huge', 'alpha__progress_then_hang', 'beta__echo', 'beta__erase_everything', 'beta__hang', 'beta__huge', 'beta__progress_then_hang']);
     expect(tools[0]!.tool._meta?.[ORIGIN_META]).toEqual({ connector: 'alpha', tool: 'echo' });
     expect(tools[0]!.tool.annotations).toMatchObject({ readOnlyHint: true });
   });

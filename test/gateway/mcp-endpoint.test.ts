@@ -271,7 +271,7 @@ describe('POST /mcp', () => {
     const db = server.services.database.db;
     const many = await startTestUpstream('many', { extraTools: 150 });
     try {
-      await upsertListing(db, { slug: 'many', name: 'Many', tagline: 'Lots of tools', description: 'Offers 154 tools.', category: 'other', mcpUrl: many.url, authKind: 'none', source: 'import', origin: 'test:many' });
+      await upsertListing(db, { slug: 'many', name: 'Many', tagline: 'Lots of tools', description: 'Offers 155 tools.', category: 'other', mcpUrl: many.url, authKind: 'none', source: 'import', origin: 'test:many' });
       await enableConnector(db, OPERATOR, 'acme', 'many', server.services.policyChanges);
       // Plain JSON-RPC over HTTP (2025, no session): one page per request, exactly as a client sees it.
       const page = async (cursor?: string) => {
@@ -299,7 +299,7 @@ describe('POST /mcp', () => {
       expect(pages).toBe(2);
       expect(new Set(names).size).toBe(names.length);
       const manyNames = names.filter((n) => n.startsWith('many__'));
-      expect(manyNames).toHaveLength(154);
+      expect(manyNames).toHaveLength(155);
       expect(manyNames).toEqual([...manyNames].sort());
       expect(await page()).toEqual(first);
       const bogus = await page('bm90LW91cnM');
@@ -351,6 +351,24 @@ describe('POST /mcp', () => {
       await expect
         .poll(async () => (await db.selectFrom('audit_events').select(['tool', 'outcome', 'surface']).where('user_id', '=', olivia).where('tool', '=', 'huge').execute()).length, { timeout: 5000 })
         .toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a relayed call whose connector stops answering mid-stream still gets an answer: progress first, then the timeout', async () => {
+    const db = server.services.database.db;
+    // Calls through this listing may take 1 s at most.
+    await upsertListing(db, { slug: 'stalls', name: 'Stalls', tagline: 'Stalls', description: 'Reports progress, then stalls.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:stalls', callTimeoutSeconds: 1 });
+    await enableConnector(db, OPERATOR, 'acme', 'stalls', server.services.policyChanges);
+    const client = await mcpClient(OLIVIA, 'auto');
+    try {
+      await client.listTools();
+      const progress: number[] = [];
+      const result = await client.callTool({ name: 'stalls__progress_then_hang', arguments: {} }, { onprogress: (p) => progress.push(p.progress) });
+      expect(progress).toEqual([1]);
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/Couldn't reach the MCP server: Stalls did not finish progress_then_hang within 1 s/);
     } finally {
       await client.close();
     }

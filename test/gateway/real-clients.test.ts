@@ -34,8 +34,8 @@ const INSPECTOR = path.join(ROOT, 'node_modules/@modelcontextprotocol/inspector/
 const MCP_REMOTE = path.join(ROOT, 'node_modules/mcp-remote/dist/proxy.js');
 const OLIVIA = { email: 'olivia@acme.test', password: 'olivia-password-1', token: 'sbp_test_olivia_clients_1' };
 /** Olivia's tools in her default organization (acme): beta's, namespaced. The tracker is enabled but not connected. */
-const ACME_TOOLS = ['beta__echo', 'beta__erase_everything', 'beta__hang', 'beta__huge'];
-const GLOBEX_TOOLS = ['gamma__echo', 'gamma__erase_everything', 'gamma__hang', 'gamma__huge'];
+const ACME_TOOLS = ['beta__echo', 'beta__erase_everything', 'beta__hang', 'beta__huge', 'beta__progress_then_hang'];
+const GLOBEX_TOOLS = ['gamma__echo', 'gamma__erase_everything', 'gamma__hang', 'gamma__huge', 'gamma__progress_then_hang'];
 /**
  * Variables by which xdg-open would find a real desktop (and open a real browser) on a developer's machine. Without
  * XDG_RUNTIME_DIR, dbus-send cannot find the session bus either (xdg-open asks it whether GNOME is running).

@@ -29,6 +29,12 @@ export async function startTestUpstream(name: string, options: TestUpstreamOptio
       count('hang');
       return new Promise(() => {});
     });
+    server.registerTool('progress_then_hang', { title: 'Progress, then nothing', description: 'Reports progress once, then never answers.', annotations: { readOnlyHint: true } }, async (ctx) => {
+      count('progress_then_hang');
+      const token = ctx.mcpReq._meta?.progressToken;
+      if (token !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 10, message: 'started' } });
+      return new Promise(() => {});
+    });
     server.registerTool('huge', { title: 'Huge', description: 'Returns 200,000 characters.', annotations: { readOnlyHint: true } }, async () => {
       count('huge');
       return { content: [{ type: 'text', text: 'x'.repeat(200_000) }] };
