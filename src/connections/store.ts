@@ -1,5 +1,5 @@
 import type { StoredOAuthTokens } from '@modelcontextprotocol/client';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ConnectionsTable, DB } from '../db/schema.ts';
 import { newId } from '../shared/crypto.ts';
 import type { ConnectionSummary, ConnectorTarget } from './types.ts';
@@ -86,9 +86,14 @@ export class ConnectionStore {
       updated_at: now,
       ...(options.refreshed ? { last_refreshed_at: now } : {}),
     };
+    return this.#upsert(id, userId, connector.slug, values);
+  }
+
+  /** One row per (person, connector): insert, or replace what `values` names. */
+  #upsert(id: string, userId: string, slug: string, values: Omit<Insertable<ConnectionsTable>, 'id' | 'user_id' | 'connector_slug'>): Promise<ConnectionRow> {
     return this.db
       .insertInto('connections')
-      .values({ id, user_id: userId, connector_slug: connector.slug, ...values })
+      .values({ id, user_id: userId, connector_slug: slug, ...values })
       .onConflict((oc) => oc.columns(['user_id', 'connector_slug']).doUpdateSet(values))
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -112,12 +117,7 @@ export class ConnectionStore {
       status_reason: null,
       updated_at: new Date(),
     };
-    return this.db
-      .insertInto('connections')
-      .values({ id, user_id: userId, connector_slug: connector.slug, ...values })
-      .onConflict((oc) => oc.columns(['user_id', 'connector_slug']).doUpdateSet(values))
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return this.#upsert(id, userId, connector.slug, values);
   }
 
   /** A dead grant: the secrets are useless, so they go; the row stays to tell the person to reconnect. */

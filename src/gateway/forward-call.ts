@@ -1,6 +1,6 @@
 import type { AuthInfo, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
 import { discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
-import type { CredentialSource } from '../upstream/mcp-client.ts';
+import { sendSigned, type CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
 import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
 import type { GatewayRequestState } from './mcp-server.ts';
@@ -72,19 +72,21 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
   const body = JSON.stringify({ ...message, params: { ...message.params, name: tool.originalName, _meta: meta } });
   const signal = AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]);
 
-  const answer = (result: Record<string, unknown>): Response => json({ jsonrpc: '2.0', id: message.id, result });
-  const failed = async (text: string): Promise<Response> => {
+  /** A failed call is a tool error the model can read (as on the SDK path), and an audit event. */
+  const failure = async (text: string): Promise<JsonRpcAnswer> => {
     await deps.core.recordCall(caller, tool, 'error', started, text);
-    return answer({ ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } });
+    return { jsonrpc: '2.0', id: message.id, result: { ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } } };
   };
+  const failed = async (text: string): Promise<Response> => json(await failure(text));
+  // Our own deadline, not the person's client going away.
+  const timedOut = () => signal.aborted && !request.signal.aborted;
+  const cutOff = () => couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`);
 
   let upstream: PostAnswer;
   try {
     upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, signal);
   } catch (err) {
-    const timedOut = (err as Error).name === 'TimeoutError' || (signal.aborted && !request.signal.aborted);
-    const reason = timedOut ? couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`) : err;
-    return failed(deps.core.explain(connector, reason));
+    return failed(deps.core.explain(connector, (err as Error).name === 'TimeoutError' || timedOut() ? cutOff() : err));
   }
   if (upstream.status === 401 || upstream.status === 403) {
     discard(upstream.body);
@@ -123,37 +125,30 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
     const encoder = new TextEncoder();
     const decoder = new TextDecoder();
     const relay = async (data: string): Promise<string> => {
+      let msg: JsonRpcAnswer;
       try {
-        const msg = JSON.parse(data) as JsonRpcAnswer;
-        if (msg.id === message.id && ('result' in msg || 'error' in msg)) {
-          answered = true;
-          return JSON.stringify(await rewrite(msg));
-        }
+        msg = JSON.parse(data) as JsonRpcAnswer;
       } catch {
-        // not JSON: relayed as it came
+        return data; // not JSON: relayed as it came
       }
-      return data;
+      if (msg.id !== message.id || !('result' in msg || 'error' in msg)) return data;
+      answered = true;
+      return JSON.stringify(await rewrite(msg));
     };
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {
         const send = (data: string) => controller.enqueue(encoder.encode(`event: message\ndata: ${data}\n\n`));
+        let broken: unknown;
         try {
           for await (const chunk of source) for (const data of events.push(decoder.decode(chunk as Buffer, { stream: true }))) send(await relay(data));
           for (const data of events.end()) send(await relay(data));
         } catch (err) {
-          // The connector stopped mid-stream (timeout, reset): the call still gets an answer, as on the SDK path.
-          if (!answered) {
-            const timedOut = signal.aborted && !request.signal.aborted;
-            const text = deps.core.explain(connector, timedOut ? couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`) : err);
-            await deps.core.recordCall(caller, tool, 'error', started, text);
-            answered = true;
-            send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } } }));
-          }
+          broken = err;
         }
+        // The connector stopped (timeout, reset) or ended without a result: the call still gets an answer.
         if (!answered) {
-          const text = deps.core.explain(connector, couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`));
-          await deps.core.recordCall(caller, tool, 'error', started, text);
-          send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } } }));
+          const reason = broken === undefined ? couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`) : timedOut() ? cutOff() : broken;
+          send(JSON.stringify(await failure(deps.core.explain(connector, reason))));
         }
         controller.close();
       },
@@ -167,14 +162,12 @@ export async function forwardToolCall(deps: ForwardDeps, request: Request, messa
   return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`)));
 }
 
-/** The person's credentials on the request; on a 401, once more with a renewed token (as credentialedFetch does). */
-async function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
-  const first = await credentials.get();
-  const res = await httpPost(url, { ...headers, ...first.headers }, body, signal);
-  if (res.status !== 401 || !first.accessToken) return res;
-  discard(res.body);
-  const renewed = await credentials.get({ rejectedAccessToken: first.accessToken });
-  return httpPost(url, { ...headers, ...renewed.headers }, body, signal);
+function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
+  return sendSigned(
+    credentials,
+    (signed) => httpPost(url, { ...headers, ...signed }, body, signal),
+    (refused) => discard(refused.body),
+  );
 }
 
 const serverInfo = (deps: ForwardDeps) => ({ name: 'switchboard', version: deps.version });

@@ -112,6 +112,12 @@ function withoutApproval(responses: Record<string, unknown> | undefined): Record
  */
 export function buildGatewayServer(options: GatewayServerOptions): Server {
   const { core, caller, era } = options;
+  /** A connector's `input_required` answer, passed on with its state sealed inside ours. */
+  const sealed = async (result: InputRequiredResult, state: GatewayRequestState, ctx: ServerContext) =>
+    inputRequired({
+      ...(result.inputRequests ? { inputRequests: result.inputRequests as InputRequests } : {}),
+      requestState: await options.requestState.mint({ ...state, upstream: result.requestState }, ctx),
+    });
   /**
    * A 2026 request whose connector answers `input_required`: relayed to the person's client with the
    * connector's own state sealed inside ours, and the client's answers passed back on the retry.
@@ -122,10 +128,7 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
     if (state && state.tool !== key) throw new ProtocolError(INVALID_PARAMS, 'This requestState belongs to another request; start again.');
     const result = await run({ inputResponses: ctx.mcpReq.inputResponses, requestState: state?.upstream });
     if (!isInputRequiredResult(result)) return withoutProtocolMeta(result as T);
-    return inputRequired({
-      ...(result.inputRequests ? { inputRequests: result.inputRequests as InputRequests } : {}),
-      requestState: await options.requestState.mint({ tool: key, approved: false, upstream: result.requestState }, ctx),
-    });
+    return sealed(result, { tool: key, approved: false }, ctx);
   }
 
   const server = new Server(
@@ -174,12 +177,7 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
         requestState: state?.upstream,
         clientCapabilities: server.getClientCapabilities(),
       });
-      if (isInputRequiredResult(result)) {
-        return inputRequired({
-          ...(result.inputRequests ? { inputRequests: result.inputRequests as InputRequests } : {}),
-          requestState: await options.requestState.mint({ tool: tool.name, approved, upstream: result.requestState }, ctx),
-        });
-      }
+      if (isInputRequiredResult(result)) return sealed(result, { tool: tool.name, approved }, ctx);
       return withoutProtocolMeta(result);
     }),
   );

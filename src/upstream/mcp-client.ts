@@ -19,18 +19,27 @@ function withHeaders(init: RequestInit | undefined, headers: Record<string, stri
 }
 
 /**
- * A fetch that signs every request with the person's credentials and, on a 401, asks once for a
- * refreshed token and retries: an access token revoked or expired early costs one round trip, not a failure.
+ * Signs a request with the person's credentials and, on a 401, asks once for a refreshed token and sends it
+ * again: an access token revoked or expired early costs one round trip, not a failure. `discard` releases the
+ * refused answer. Every transport to a connector signs through here.
  */
+export async function sendSigned<R extends { status: number }>(credentials: CredentialSource, send: (headers: Record<string, string>) => Promise<R>, discard: (refused: R) => void | Promise<void>): Promise<R> {
+  const first = await credentials.get();
+  const res = await send(first.headers);
+  if (res.status !== 401 || !first.accessToken) return res;
+  await discard(res);
+  const renewed = await credentials.get({ rejectedAccessToken: first.accessToken });
+  return send(renewed.headers);
+}
+
+/** A fetch that signs every request (see `sendSigned`). */
 export function credentialedFetch(credentials: CredentialSource, base: FetchLike = fetch): FetchLike {
-  return async (input, init) => {
-    const first = await credentials.get();
-    const res = await base(input, withHeaders(init, first.headers));
-    if (res.status !== 401 || !first.accessToken) return res;
-    await res.body?.cancel().catch(() => {});
-    const renewed = await credentials.get({ rejectedAccessToken: first.accessToken });
-    return base(input, withHeaders(init, renewed.headers));
-  };
+  return (input, init) =>
+    sendSigned(
+      credentials,
+      (headers) => base(input, withHeaders(init, headers)),
+      (res) => res.body?.cancel().catch(() => {}),
+    );
 }
 
 /** What a connector tells the gateway outside any call: its lists changed, a subscribed resource changed. */
