@@ -36,7 +36,7 @@ export class AuditLog {
   }
 
   async record(event: AuditEvent): Promise<void> {
-    this.#log.info({ audit: { ...event } }, 'tool call');
+    this.#log.info({ audit: event }, 'tool call');
     this.#queue.push(event);
     if (this.#queue.length >= BATCH) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS).unref();

@@ -1,4 +1,5 @@
-import type { AuthInfo, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { AuthInfo, ClientCapabilities, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
 import { discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
 import { sendSigned, type CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
@@ -7,44 +8,30 @@ import type { GatewayRequestState } from './mcp-server.ts';
 import { capResult, toolError, withoutProtocolMeta } from './results.ts';
 
 /**
- * The forwarding path of a 2026-07-28 `tools/call`: the request is relayed to the connector as one HTTP request
- * and its answer streamed back, instead of being re-hosted by an SDK server and re-sent by an SDK client (each
- * hop of which costs more CPU than the relay itself). It is the same path in every other respect: the tool was
+ * The forwarding path of a `tools/call`: the request is relayed to the connector as one HTTP request and its
+ * answer streamed back, instead of being re-hosted by an SDK server and re-sent by an SDK client (each hop of
+ * which costs more CPU than the relay itself). It is the same path in every other respect: the tool was
  * resolved and allowed by the policy (an `ask` tool never comes here), the person's own credentials sign the
  * request (refreshed once on a 401), the answer is capped and stripped like any other, and the call is audited.
- * Only a first call without input responses or state qualifies; multi-round retries take the SDK path.
+ * Only a first call without input responses, state or tasks qualifies (relay-front.ts decides).
+ *
+ * The connector is always spoken to in 2026-07-28 (only connectors that speak it are relayed to). A 2025-11-25
+ * client's call is translated: the era's headers and `_meta`, and its session's client capabilities.
  */
 
 const CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+const CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+const PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+export const MODERN = '2026-07-28';
 /** A JSON answer is read whole before it is capped; beyond this the connector is misbehaving. */
 const MAX_ANSWER = 32 * 1024 * 1024;
-const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
-const FORWARDED_HEADERS = ['accept', 'mcp-protocol-version', 'mcp-method'];
 
 export interface ToolsCallMessage {
   jsonrpc: '2.0';
   id: string | number;
   method: 'tools/call';
-  params: { name: string; arguments?: Record<string, unknown> | undefined; _meta?: Record<string, unknown> | undefined } & Record<string, unknown>;
-}
-
-const PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
-const MODERN = '2026-07-28';
-
-/**
- * Only a plain, well-formed first call: its standard headers agree with its body (the SDK's validation ladder
- * answers anything else, with the right error, on the SDK path), and there is nothing the gateway would have
- * to interpret on the way (input rounds, tasks).
- */
-export function isForwardable(request: Request, message: ToolsCallMessage): boolean {
-  const headers = request.headers;
-  return (
-    headers.get('mcp-method') === 'tools/call' &&
-    headers.get('mcp-name') === message.params.name &&
-    headers.get('mcp-protocol-version') === MODERN &&
-    message.params._meta?.[PROTOCOL_VERSION] === MODERN &&
-    Object.keys(message.params).every((key) => key === 'name' || key === 'arguments' || key === '_meta')
-  );
+  params: { name: string; arguments?: Record<string, unknown> | undefined; _meta?: Record<string, unknown> | undefined };
 }
 
 export interface ForwardDeps {
@@ -54,112 +41,189 @@ export interface ForwardDeps {
   requestState: RequestStateCodec<GatewayRequestState>;
 }
 
+/** One call to relay, as relay-front.ts established it. */
+export interface RelayedCall {
+  message: ToolsCallMessage;
+  /** The person's client's request headers (Node's lower-cased form). */
+  headers: IncomingHttpHeaders;
+  caller: Caller;
+  authInfo: AuthInfo;
+  tool: GatewayTool;
+  connector: GatewayConnector;
+  /** `legacy`: a 2025-11-25 session's call, with the capabilities its client declared at initialize. */
+  era: 'modern' | 'legacy';
+  clientCapabilities?: ClientCapabilities | undefined;
+  /** Headers every answer carries (the request id, the session id). */
+  answerHeaders: Record<string, string>;
+}
+
+/**
+ * `answered`: the call's answer was written. `ask-session`: a 2025 client's connector asked for input before
+ * anything was written; that takes the session's SDK path (which can ask the person mid-call), so the caller
+ * serves the request there instead.
+ */
+export type ForwardOutcome = 'answered' | 'ask-session';
+
 type JsonRpcAnswer = { jsonrpc: '2.0'; id: unknown; result?: Record<string, unknown>; error?: unknown };
 
-export async function forwardToolCall(deps: ForwardDeps, request: Request, message: ToolsCallMessage, caller: Caller, authInfo: AuthInfo, tool: GatewayTool, connector: GatewayConnector): Promise<Response> {
+export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res: ServerResponse, clientGone: AbortSignal): Promise<ForwardOutcome> {
+  const { message, caller, tool, connector } = call;
   const started = performance.now();
   const timeoutMs = connector.callTimeoutMs ?? deps.callTimeoutMs;
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'mcp-name': tool.originalName };
-  for (const name of FORWARDED_HEADERS) {
-    const value = request.headers.get(name);
-    if (value !== null) headers[name] = value;
-  }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': MODERN,
+    'mcp-method': 'tools/call',
+    'mcp-name': tool.originalName,
+  };
   // Parameter headers mirror arguments the gateway passes unchanged (and has checked against them).
-  request.headers.forEach((value, name) => {
-    if (name.startsWith('mcp-param-')) headers[name] = value;
-  });
-  const meta = { ...message.params._meta, [CLIENT_INFO]: { name: 'switchboard', version: deps.version } };
+  for (const name in call.headers) if (name.startsWith('mcp-param-')) headers[name] = String(call.headers[name]);
+  const meta: Record<string, unknown> =
+    call.era === 'modern'
+      ? { ...message.params._meta, [CLIENT_INFO]: { name: 'switchboard', version: deps.version } }
+      : { ...message.params._meta, [PROTOCOL_VERSION]: MODERN, [CLIENT_INFO]: { name: 'switchboard', version: deps.version }, [CLIENT_CAPABILITIES]: call.clientCapabilities ?? {} };
   const body = JSON.stringify({ ...message, params: { ...message.params, name: tool.originalName, _meta: meta } });
-  const signal = AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]);
+  // One timer for our own deadline; the person's client going away aborts too.
+  const deadline = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    deadline.abort(new DOMException('The connector did not answer in time', 'TimeoutError'));
+  }, timeoutMs);
+  const onGone = () => deadline.abort(clientGone.reason);
+  clientGone.addEventListener('abort', onGone, { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    clientGone.removeEventListener('abort', onGone);
+  };
+  const cutOff = () => couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`);
 
   /** A failed call is a tool error the model can read (as on the SDK path), and an audit event. */
-  const failure = async (text: string): Promise<JsonRpcAnswer> => {
-    await deps.core.recordCall(caller, tool, 'error', started, text);
-    return { jsonrpc: '2.0', id: message.id, result: { ...toolError(text), resultType: 'complete', _meta: { [SERVER_INFO]: serverInfo(deps) } } };
+  const failure = (text: string): JsonRpcAnswer => {
+    void deps.core.recordCall(caller, tool, 'error', started, text);
+    return { jsonrpc: '2.0', id: message.id, result: finish(toolError(text) as unknown as Record<string, unknown>) };
   };
-  const failed = async (text: string): Promise<Response> => json(await failure(text));
-  // Our own deadline, not the person's client going away.
-  const timedOut = () => signal.aborted && !request.signal.aborted;
-  const cutOff = () => couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`);
+  const finish = (result: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...result, _meta: { ...(result['_meta'] as Record<string, unknown> | undefined), [SERVER_INFO]: { name: 'switchboard', version: deps.version } } };
+    if (call.era === 'modern') out['resultType'] = 'complete';
+    else delete out['resultType'];
+    return out;
+  };
+  const writeJson = (value: unknown, status = 200): ForwardOutcome => {
+    res.writeHead(status, { ...call.answerHeaders, 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+    return 'answered';
+  };
 
   let upstream: PostAnswer;
   try {
-    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, signal);
+    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, deadline.signal);
   } catch (err) {
-    return failed(deps.core.explain(connector, (err as Error).name === 'TimeoutError' || timedOut() ? cutOff() : err));
+    done();
+    return writeJson(failure(deps.core.explain(connector, (err as Error).name === 'TimeoutError' || timedOut ? cutOff() : err)));
   }
   if (upstream.status === 401 || upstream.status === 403) {
+    done();
     discard(upstream.body);
-    return failed(deps.core.explain(connector, { status: 401 }));
+    return writeJson(failure(deps.core.explain(connector, { status: 401 })));
   }
-  const type = upstream.contentType;
-  const rewrite = async (msg: JsonRpcAnswer): Promise<JsonRpcAnswer> => {
+
+  /** The connector's answer as the person's client gets it; `undefined` when a 2025 client must be asked. */
+  const rewrite = async (msg: JsonRpcAnswer): Promise<JsonRpcAnswer | undefined> => {
     if (msg.error !== undefined || !msg.result) {
-      await deps.core.recordCall(caller, tool, 'error', started, 'the connector answered with a protocol error');
+      void deps.core.recordCall(caller, tool, 'error', started, 'the connector answered with a protocol error');
       return msg;
     }
     if (msg.result['resultType'] === 'input_required') {
+      if (call.era === 'legacy') return undefined;
       // The connector's own questions go to the person's client; its state travels sealed inside ours.
-      const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo } } as unknown as ServerContext;
+      const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: call.authInfo } } as unknown as ServerContext;
       const requestState = await deps.requestState.mint({ tool: tool.name, approved: false, upstream: msg.result['requestState'] as string | undefined }, ctx);
       return { ...msg, result: { ...msg.result, requestState } };
     }
     const capped = withoutProtocolMeta(capResult(msg.result as Parameters<typeof capResult>[0]));
-    await deps.core.recordCall(caller, tool, capped.isError ? 'error' : 'ok', started);
-    return { ...msg, result: { ...capped, _meta: { ...capped._meta, [SERVER_INFO]: serverInfo(deps) } } };
+    void deps.core.recordCall(caller, tool, capped.isError ? 'error' : 'ok', started);
+    return { ...msg, result: finish(capped as unknown as Record<string, unknown>) };
   };
 
+  const type = upstream.contentType;
   if (type.startsWith('application/json')) {
     let msg: JsonRpcAnswer;
     try {
       msg = JSON.parse(await readText(upstream.body, MAX_ANSWER)) as JsonRpcAnswer;
     } catch (err) {
-      return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err)));
+      done();
+      return writeJson(failure(deps.core.explain(connector, timedOut ? cutOff() : couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err))));
     }
-    return json(await rewrite(msg), upstream.status);
+    done();
+    const answer = await rewrite(msg);
+    if (!answer) return 'ask-session';
+    return writeJson(answer, upstream.status === 200 || upstream.status >= 400 ? upstream.status : 200);
   }
   if (type.startsWith('text/event-stream')) {
     const source = upstream.body;
-    let answered = false;
     const events = new SseEvents();
-    const encoder = new TextEncoder();
-    const decoder = new TextDecoder();
-    const relay = async (data: string): Promise<string> => {
+    let answered = false;
+    let opened = false;
+    const send = (data: string) => {
+      if (!opened) {
+        opened = true;
+        res.writeHead(200, { ...call.answerHeaders, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      }
+      res.write(`event: message\ndata: ${data}\n\n`);
+    };
+    /** Relays one event; false when the stream must be handed to the session instead (nothing sent yet). */
+    const relay = async (data: string): Promise<boolean> => {
       let msg: JsonRpcAnswer;
       try {
         msg = JSON.parse(data) as JsonRpcAnswer;
       } catch {
-        return data; // not JSON: relayed as it came
+        send(data); // not JSON: relayed as it came
+        return true;
       }
-      if (msg.id !== message.id || !('result' in msg || 'error' in msg)) return data;
+      if (msg.id !== message.id || !('result' in msg || 'error' in msg)) {
+        send(data);
+        return true;
+      }
+      const answer = await rewrite(msg);
+      if (!answer) {
+        if (!opened) return false;
+        // Notifications went out already: the call cannot move to the session any more.
+        send(JSON.stringify(failure(`${connector.name} asked for more input after it had started answering; this client's session cannot take the question now. Try the call again.`)));
+      } else send(JSON.stringify(answer));
       answered = true;
-      return JSON.stringify(await rewrite(msg));
+      return true;
     };
-    const stream = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        const send = (data: string) => controller.enqueue(encoder.encode(`event: message\ndata: ${data}\n\n`));
-        let broken: unknown;
-        try {
-          for await (const chunk of source) for (const data of events.push(decoder.decode(chunk as Buffer, { stream: true }))) send(await relay(data));
-          for (const data of events.end()) send(await relay(data));
-        } catch (err) {
-          broken = err;
-        }
-        // The connector stopped (timeout, reset) or ended without a result: the call still gets an answer.
-        if (!answered) {
-          const reason = broken === undefined ? couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`) : timedOut() ? cutOff() : broken;
-          send(JSON.stringify(await failure(deps.core.explain(connector, reason))));
-        }
-        controller.close();
-      },
-      cancel() {
-        source.destroy();
-      },
-    });
-    return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+    let broken: unknown;
+    let handOver = false;
+    try {
+      const decoder = new TextDecoder();
+      // Read to the end (not just to the result): a stream read whole gives its socket back to the pool.
+      for await (const chunk of source) {
+        for (const data of events.push(decoder.decode(chunk as Buffer, { stream: true }))) if (!(await relay(data))) handOver = true;
+        if (handOver) break;
+      }
+      if (!handOver) for (const data of events.end()) if (!(await relay(data))) handOver = true;
+    } catch (err) {
+      broken = err;
+    }
+    done();
+    if (handOver) {
+      source.destroy();
+      return 'ask-session';
+    }
+    // The connector stopped (timeout, reset) or ended without a result: the call still gets an answer.
+    if (!answered) {
+      const reason = broken === undefined ? couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`) : timedOut ? cutOff() : broken;
+      send(JSON.stringify(failure(deps.core.explain(connector, reason))));
+    }
+    res.end();
+    return 'answered';
   }
+  done();
   discard(upstream.body);
-  return failed(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`)));
+  return writeJson(failure(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`))));
 }
 
 function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
@@ -169,10 +233,6 @@ function credentialedPost(credentials: CredentialSource, url: string, headers: R
     (refused) => discard(refused.body),
   );
 }
-
-const serverInfo = (deps: ForwardDeps) => ({ name: 'switchboard', version: deps.version });
-
-const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status: status === 200 || status >= 400 ? status : 200, headers: { 'content-type': 'application/json' } });
 
 /**
  * The data of each event of a connector's event stream, as it arrives. Its event ids and retry hints are dropped:

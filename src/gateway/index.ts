@@ -8,7 +8,9 @@ import type { PolicyChangeBus } from '../policy/changes.ts';
 import { UpstreamPool, type PoolOptions } from '../upstream/pool.ts';
 import { AuditLog } from './audit.ts';
 import { GatewayCore, type GatewayConnector } from './core.ts';
-import { mountMcpEndpoint, type McpAuthenticator, type McpEndpoint } from './mcp-endpoint.ts';
+import { mountMcpEndpoint, type McpAuthenticator, type McpEndpoint, type McpHeaderAuthenticator } from './mcp-endpoint.ts';
+import type { NodeHandler, RelayAnswer } from './relay-front.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NamingProfileName } from './naming.ts';
 import { organizationFor } from './organization.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
@@ -64,10 +66,12 @@ export function createGateway(options: GatewayOptions) {
   });
   return {
     core,
-    mount(app: Hono<AppEnv>, authenticate: McpAuthenticator) {
-      endpoint = mountMcpEndpoint(app, {
+    /** Mounts `/mcp` on the app; the returned front goes before the app's Node request handler (relay-front.ts). */
+    mount(app: Hono<AppEnv>, auth: { request: McpAuthenticator; header: McpHeaderAuthenticator }, hooks: { onRelayed?: (answer: RelayAnswer) => void } = {}) {
+      const mounted = mountMcpEndpoint(app, {
         core,
-        authenticate,
+        authenticate: auth.request,
+        authenticateHeader: auth.header,
         organizationFor: (userId, requested) => organizations.get(`${userId}\n${requested ?? ''}`, () => organizationFor(options.db, userId, requested)),
         version: options.version,
         publicUrl: options.publicUrl,
@@ -77,7 +81,11 @@ export function createGateway(options: GatewayOptions) {
         callTimeoutMs: options.pool?.callTimeoutMs ?? 300_000,
         forwardCalls: options.forwardCalls ?? true,
         onError: (err) => options.log.debug({ err: err.message }, 'mcp endpoint'),
+        onRelayError: (err, reference) => options.log.error({ err, reqId: reference }, 'the /mcp relay failed on a request'),
+        ...hooks,
       });
+      endpoint = mounted;
+      return (req: IncomingMessage, res: ServerResponse, next: NodeHandler) => mounted.front(req, res, next);
     },
     /** Waits until the audit events of calls made so far are stored. */
     flushAudit: () => audit.flush(),

@@ -17,7 +17,8 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../api/context.ts';
 import { z } from 'zod';
 import type { Caller, GatewayCore, GatewayTool } from './core.ts';
-import { forwardToolCall, isForwardable, type ToolsCallMessage } from './forward-call.ts';
+import { createRelayFront, type FrontPrincipal, type NodeHandler, type RelayAnswer } from './relay-front.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
 import { LegacySessions } from './legacy-sessions.ts';
 import { buildGatewayServer, type GatewayRequestState } from './mcp-server.ts';
@@ -33,10 +34,13 @@ export interface McpPrincipal {
 
 /** Authenticates an /mcp request, or answers it (401 with the challenge that starts OAuth discovery). */
 export type McpAuthenticator = (request: Request) => Promise<McpPrincipal | Response>;
+/** The same check on the Authorization header's value alone (the relay front's). */
+export type McpHeaderAuthenticator = (authorization: string | undefined, reference: string) => Promise<McpPrincipal | Response>;
 
 export interface McpEndpointDeps {
   core: GatewayCore;
   authenticate: McpAuthenticator;
+  authenticateHeader: McpHeaderAuthenticator;
   /** The person's organization for this request: an explicit choice (checked) or their default. */
   organizationFor: (userId: string, requested: string | undefined) => Promise<string | undefined>;
   version: string;
@@ -48,9 +52,13 @@ export interface McpEndpointDeps {
   sessionIdleMs: number;
   /** Tool calls without a per-connector limit end after this long. */
   callTimeoutMs?: number;
-  /** Relay plain 2026 tool calls to 2026 connectors without re-hosting them (forward-call.ts); on by default. */
+  /** Relay plain tool calls to 2026 connectors without re-hosting them (relay-front.ts); on by default. */
   forwardCalls?: boolean;
   onError?: (err: Error) => void;
+  /** A request the relay front failed on unexpectedly (it answered 500 with this reference, or handed on). */
+  onRelayError?: (err: Error, reference: string) => void;
+  /** Each request the relay front answered itself (metrics). */
+  onRelayed?: (answer: RelayAnswer) => void;
 }
 
 export interface McpEndpoint {
@@ -58,6 +66,11 @@ export interface McpEndpoint {
   listChanged(kind: 'tools' | 'resources' | 'prompts', userId?: string): void;
   /** A resource a person subscribed to changed at its connector (`uri` as the person's clients know it). */
   resourceUpdated(userId: string, uri: string): void;
+  /**
+   * The Node-level front of `/mcp` (relay-front.ts): put it before the framework's request handler, to which it
+   * hands on every request it does not relay itself.
+   */
+  front(req: IncomingMessage, res: ServerResponse, next: NodeHandler): void;
   close(): Promise<void>;
 }
 
@@ -101,7 +114,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
    * tool's own `x-mcp-header` declarations (SEP-2243: 400 on disagreement) and the handler need not resolve
    * the tool again.
    */
-  async function precheckModern(request: Request, body: unknown, caller: Caller, authInfo: AuthInfo): Promise<Response | { call: ToolsCallMessage; tool: GatewayTool } | undefined> {
+  async function precheckModern(request: Request, body: unknown, caller: Caller, authInfo: AuthInfo): Promise<Response | undefined> {
     if (request.method !== 'POST' || (body as { method?: unknown } | undefined)?.method !== 'tools/call') return undefined;
     const call = toolsCall.safeParse(body);
     if (!call.success) return undefined;
@@ -112,7 +125,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const mismatch = declarations.length ? paramHeaderMismatch(declarations, call.data.params.arguments, request.headers) : undefined;
     if (mismatch) return jsonRpcError(400, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, call.data.id);
     authInfo.extra = { ...authInfo.extra, resolvedTool: tool };
-    return { call: call.data as ToolsCallMessage, tool };
+    return undefined;
   }
   const stateless = legacyStatelessFallback((ctx) => build(callerOf(ctx.authInfo), 'legacy'), onerror);
 
@@ -165,14 +178,30 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const { request, body } = await readBody(raw);
     const parsed = body.ok ? { parsedBody: body.value } : {};
     if (await isLegacyRequest(request, body.ok ? body.value : undefined)) return serveLegacy(request, body, caller, authInfo);
-    const checked = await precheckModern(request, body.ok ? body.value : undefined, caller, authInfo);
-    if (checked instanceof Response) return checked;
-    if (checked && deps.forwardCalls !== false && isForwardable(request, checked.call)) {
-      const connector = await deps.core.forwardable(caller, checked.tool);
-      if (connector) return forwardToolCall(forwarding, request, checked.call, caller, authInfo, checked.tool, connector);
-    }
+    const refused = await precheckModern(request, body.ok ? body.value : undefined, caller, authInfo);
+    if (refused) return refused;
     return asPerson(caller.userId, () => modern.fetch(request, { authInfo, ...parsed }));
   });
+
+  const principalOf = async (authorization: string | undefined, reference: string): Promise<FrontPrincipal | undefined> => {
+    const principal = await deps.authenticateHeader(authorization, reference);
+    return principal instanceof Response ? undefined : principal;
+  };
+  const front =
+    deps.forwardCalls === false
+      ? (req: IncomingMessage, res: ServerResponse, next: NodeHandler) => next(req, res)
+      : createRelayFront({
+          core: deps.core,
+          forwarding,
+          authenticate: principalOf,
+          organizationFor: deps.organizationFor,
+          hosts,
+          origins,
+          sessions,
+          maxBody: MAX_BODY,
+          ...(deps.onRelayed ? { onAnswered: deps.onRelayed } : {}),
+          ...(deps.onRelayError ? { onError: deps.onRelayError } : {}),
+        });
 
   const eventFor = (kind: 'tools' | 'resources' | 'prompts'): ServerEvent => ({ kind: `${kind}_list_changed` });
   return {
@@ -190,6 +219,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
         if (session.subscriptions.has(uri)) void session.server.sendResourceUpdated({ uri }).catch(() => {});
       }
     },
+    front,
     async close() {
       await sessions.close();
       await modern.close();

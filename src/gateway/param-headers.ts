@@ -56,7 +56,7 @@ function decode(header: string): string | undefined {
 }
 
 /** Why the headers and the body disagree, or undefined when they agree. */
-export function paramHeaderMismatch(declarations: ParamDeclaration[], args: unknown, headers: Headers): string | undefined {
+export function paramHeaderMismatch(declarations: ParamDeclaration[], args: unknown, headers: Pick<Headers, 'get'>): string | undefined {
   for (const declaration of declarations) {
     const name = `Mcp-Param-${declaration.header}`;
     const body = valueAt(args, declaration.path);

@@ -61,6 +61,8 @@ export interface McpAuth {
    * expiry, revocation and the account being enabled are checked). Never throws for a bad token.
    */
   authenticateMcpRequest(request: Request, context?: { reference?: string }): Promise<McpCaller | Response>;
+  /** `authenticateMcpRequest` on the Authorization header's value alone. */
+  authenticateAuthorization(header: string | null | undefined, context?: { reference?: string }): Promise<McpCaller | Response>;
   /** RFC 9728 document served at `/.well-known/oauth-protected-resource/mcp`. */
   protectedResourceMetadata: ProtectedResourceMetadata;
   listClients(userId: string): Promise<AuthorizedClient[]>;
@@ -128,6 +130,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     provider,
     protectedResourceMetadata: prm,
     authenticateMcpRequest: authenticate,
+    authenticateAuthorization: authenticate.byHeader,
     listClients: (userId) => listAuthorizedClients(db, userId),
     revokeClient: async (userId, clientId) => {
       const result = await revokeAuthorizedClient(db, userId, clientId);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { authenticateAccessToken, TOKEN_PREFIX } from '../identity/access-tokens.ts';
-import { randomToken } from '../shared/crypto.ts';
+import { requestReference } from '../shared/crypto.ts';
 import { touchGrant } from './clients.ts';
 import type { OidcProvider } from './oidc.ts';
 import { MCP_SCOPE } from './provider.ts';
@@ -58,7 +58,11 @@ const ACCEPTED_TTL_MS = 5_000;
 
 export function mcpAuthenticator(
   settings: ResourceSettings,
-): ((request: Request, context?: { reference?: string }) => Promise<McpCaller | Response>) & { forget(): void } {
+): ((request: Request, context?: { reference?: string }) => Promise<McpCaller | Response>) & {
+  /** The same check on the Authorization header's value alone (the /mcp relay front has no web Request). */
+  byHeader(header: string | null | undefined, context?: { reference?: string }): Promise<McpCaller | Response>;
+  forget(): void;
+} {
   const { db, provider, publicUrl, mcpUrl } = settings;
   const accepted = new Map<string, { caller: McpCaller; until: number }>();
   const now = settings.now ?? (() => new Date());
@@ -66,7 +70,7 @@ export function mcpAuthenticator(
     const params = [`resource_metadata=${quote(resourceMetadataUrl(publicUrl))}`, `scope=${quote(MCP_SCOPE)}`];
     // RFC 6750 §3.1: a request without credentials gets no error code; a bad token gets invalid_token.
     if (invalid) params.push('error="invalid_token"', `error_description=${quote(invalid)}`);
-    const ref = reference ?? `req_${randomToken(9)}`;
+    const ref = reference ?? requestReference();
     return new Response(JSON.stringify({ error: { code: 'unauthorized', message, reference: ref } }), {
       status: 401,
       headers: { 'content-type': 'application/json', 'www-authenticate': `Bearer ${params.join(', ')}`, 'x-request-id': ref, 'cache-control': 'no-store' },
@@ -95,9 +99,8 @@ export function mcpAuthenticator(
     return { userId: user.id, via: 'oauth', clientId: accessToken.clientId, scopes: accessToken.scope?.split(' ').filter(Boolean) ?? [], expiresAt: accessToken.exp * 1000 };
   };
 
-  const authenticator = async (request: Request, context: { reference?: string } = {}): Promise<McpCaller | Response> => {
-    const header = request.headers.get('authorization');
-    if (header === null) return challenge(context.reference, MISSING, undefined);
+  const byHeader = async (header: string | null | undefined, context: { reference?: string } = {}): Promise<McpCaller | Response> => {
+    if (header === null || header === undefined) return challenge(context.reference, MISSING, undefined);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     if (!token) return challenge(context.reference, `The Authorization header is not "Bearer <token>". ${MISSING}`, 'malformed Authorization header');
     // Accepted tokens are remembered briefly (keyed by their hash, never the token itself); refusals never are.
@@ -113,5 +116,6 @@ export function mcpAuthenticator(
     }
     return result;
   };
-  return Object.assign(authenticator, { forget: () => accepted.clear() });
+  const authenticator = (request: Request, context: { reference?: string } = {}) => byHeader(request.headers.get('authorization'), context);
+  return Object.assign(authenticator, { byHeader, forget: () => accepted.clear() });
 }

@@ -6,6 +6,7 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route'>;
   loginAttempts: Counter<'method' | 'outcome'>;
+  mcpRelayed: Counter<'era'>;
 }
 
 export function createMetrics(): Metrics {
@@ -30,6 +31,12 @@ export function createMetrics(): Metrics {
       name: 'switchboard_login_attempts_total',
       help: 'Sign-in attempts by method (password, sso) and outcome.',
       labelNames: ['method', 'outcome'],
+      registers: [registry],
+    }),
+    mcpRelayed: new Counter({
+      name: 'switchboard_mcp_relayed_calls_total',
+      help: 'tools/call requests on /mcp relayed to their connector as one request (the fast path) rather than served by the SDK path, by the client\'s protocol era (modern: 2026-07-28, legacy: 2025).',
+      labelNames: ['era'],
       registers: [registry],
     }),
   };

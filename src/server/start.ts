@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
@@ -75,11 +76,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // Listen first: with PORT=0 the public URL is known only once the system has picked the port.
   let app: ReturnType<typeof createApp> | undefined;
+  let front: Front | undefined;
   let server: ServerType;
   let port: number;
   try {
     // The node bindings (env) carry the client's socket: without them no handler sees the client address.
-    ({ server, port } = await listen((req, env) => app!.fetch(req, env), config.host, config.port));
+    ({ server, port } = await listen((req, env) => app!.fetch(req, env), (req, res, next) => (front ? front(req, res, next) : next(req, res)), config.host, config.port));
   } catch (err) {
     await Promise.allSettled(demos.map((d) => d.close()));
     await closeStorage(database, redis);
@@ -134,7 +136,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     pool: { callTimeoutMs: config.gateway.callTimeoutSeconds * 1000 },
     changes: policyChanges,
   });
-  gateway.mount(app, (request) => mcpAuth.authenticateMcpRequest(request));
+  front = gateway.mount(
+    app,
+    { request: (request) => mcpAuth.authenticateMcpRequest(request), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
+    {
+      onRelayed: ({ status, seconds, era, relayed }) => {
+        if (relayed) services.metrics.mcpRelayed.inc({ era });
+        services.metrics.httpRequests.inc({ method: 'POST', route: '/mcp', status: String(status) });
+        services.metrics.httpDuration.observe({ method: 'POST', route: '/mcp' }, seconds);
+      },
+    },
+  );
   const forgetOnChange = policyChanges.subscribe((change) => {
     policy.invalidate();
     listings.clear();
@@ -165,9 +177,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   return { url, port, services, close };
 }
 
-function listen(fetch: (req: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
+/** Sees each request before the framework does, and hands on what it does not serve itself (the /mcp relay). */
+type Front = (req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void) => void;
+
+function listen(fetch: (req: Request, env: unknown) => Response | Promise<Response>, front: Front, hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, (info) => resolve({ server, port: info.port }));
+    const createServer = ((options: ServerOptions, framework: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createHttpServer(options, (req, res) => front(req, res, framework))) as unknown as typeof createHttpServer;
+    const server = serve({ fetch, hostname, port, createServer }, (info) => resolve({ server, port: info.port }));
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new Error(`Port ${port} on ${hostname} is already in use. Stop the other program, or set PORT to a free port.`));
       else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`Cannot listen on ${hostname}: this machine has no such address. Set HOST to one of its addresses (127.0.0.1 or 0.0.0.0).`));

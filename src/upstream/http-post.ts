@@ -1,4 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import https from 'node:https';
 
 /**
@@ -17,13 +18,36 @@ export interface PostAnswer {
   body: IncomingMessage;
 }
 
+interface Target {
+  transport: typeof http | typeof https;
+  agent: http.Agent;
+  options: http.RequestOptions;
+}
+
+/** Parsed connector URLs: the same few are posted to on every call. */
+const targets = new Map<string, Target>();
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target) return target;
+  const parsed = new URL(url);
+  const agent = agents[parsed.protocol as 'http:' | 'https:'];
+  if (!agent) throw new Error(`unsupported URL scheme ${parsed.protocol}`);
+  target = { transport: parsed.protocol === 'https:' ? https : http, agent, options: urlToHttpOptions(parsed) };
+  if (targets.size >= 1_000) targets.clear();
+  targets.set(url, target);
+  return target;
+}
+
 export function httpPost(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
-  const target = new URL(url);
-  const transport = target.protocol === 'https:' ? https : http;
-  const agent = agents[target.protocol as 'http:' | 'https:'];
-  if (!agent) return Promise.reject(new Error(`unsupported URL scheme ${target.protocol}`));
+  let target: Target;
+  try {
+    target = targetOf(url);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise((resolve, reject) => {
-    const req = transport.request(target, { method: 'POST', agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = target.transport.request({ ...target.options, method: 'POST', agent: target.agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       resolve({ status: res.statusCode ?? 502, contentType: res.headers['content-type'] ?? '', body: res });
     });
     // Pooled sockets must not keep a stopping process alive.

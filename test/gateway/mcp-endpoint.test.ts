@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,12 +40,18 @@ async function mcpClient(token: string, mode: 'auto' | 'legacy', options: { elic
   return client;
 }
 
+/** Tool calls the /mcp front relayed straight to their connector (relay-front.ts), by client era. */
+async function relayed(era: 'modern' | 'legacy'): Promise<number> {
+  const metric = await server.services.metrics.mcpRelayed.get();
+  return metric.values.find((v) => v.labels.era === era)?.value ?? 0;
+}
+
 const text = (r: unknown) => ((r as { content?: Array<{ text?: string }> }).content ?? []).map((c) => c.text ?? '').join('');
 
 beforeAll(async () => {
   storage = await processStorage('sb-gateway-');
   tracker = await startDemoService('tracker', { port: 0, onError: () => {} });
-  beta = await startTestUpstream('beta');
+  beta = await startTestUpstream('beta', { asks: true });
   keyed = await startTestUpstream('keyed', { apiKey: () => currentKey });
   const file = path.join(storage.env.SWITCHBOARD_DATA_DIR!, 'bootstrap.yaml');
   writeFileSync(
@@ -85,6 +92,8 @@ describe('POST /mcp', () => {
     it(`serves exactly the tools of enabled and connected connectors, each person with their own data (${mode === 'auto' ? '2026-07-28' : '2025-11-25'})`, async () => {
       const olivia = await mcpClient(OLIVIA, mode);
       const max = await mcpClient(MAX, mode);
+      const era = mode === 'auto' ? 'modern' : 'legacy';
+      const relayedBefore = await relayed(era);
       try {
         expect(olivia.getNegotiatedProtocolVersion()).toBe(mode === 'auto' ? '2026-07-28' : '2025-11-25');
         const names = (await olivia.listTools()).tools.map((t) => t.name);
@@ -98,6 +107,9 @@ describe('POST /mcp', () => {
         const hidden = await max.callTool({ name: 'demo-tracker__get_issue', arguments: { key: 'PAY-1' } });
         expect(hidden.isError).toBe(true);
         expect(text(await olivia.callTool({ name: 'beta__echo', arguments: { text: 'hi' } }))).toBe('beta: hi');
+        // Every one of these calls went the relay's way (both connectors speak 2026-07-28), each person's own
+        // credentials signing their own: the per-person answers above prove it.
+        expect((await relayed(era)) - relayedBefore).toBe(4);
       } finally {
         await olivia.close();
         await max.close();
@@ -171,6 +183,38 @@ describe('POST /mcp', () => {
     } finally {
       await legacy.close();
       await setOrgRules(db, OPERATOR, 'acme', 'beta', {}, server.services.policyChanges);
+    }
+  });
+
+  it("a connector's own question reaches a 2025 client through its session: the relay hands the call over", async () => {
+    const asked: string[] = [];
+    const client = await mcpClient(OLIVIA, 'legacy', { elicit: (message) => (asked.push(message), true) });
+    const before = { relayed: await relayed('legacy'), upstream: beta.calls['confirm_first'] ?? 0 };
+    try {
+      const result = await client.callTool({ name: 'beta__confirm_first', arguments: {} });
+      expect(text(result)).toBe('beta confirmed: accept');
+      expect(asked).toEqual(['beta asks: go ahead?']);
+      // The relayed first round got input_required back; the session's SDK path ran the call from the start
+      // (its first round, then the answered one), so the connector saw three rounds and nothing was relayed.
+      expect((beta.calls['confirm_first'] ?? 0) - before.upstream).toBe(3);
+      expect(await relayed('legacy')).toBe(before.relayed);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a connector's own question reaches a 2026 client as input_required, with the connector's state sealed in ours", async () => {
+    const asked: string[] = [];
+    const client = await mcpClient(OLIVIA, 'auto', { elicit: (message) => (asked.push(message), true) });
+    const before = await relayed('modern');
+    try {
+      const result = await client.callTool({ name: 'beta__confirm_first', arguments: {} });
+      expect(text(result)).toBe('beta confirmed: accept');
+      expect(asked).toEqual(['beta asks: go ahead?']);
+      // The first round is relayed; the answered round carries input responses and takes the SDK path.
+      expect((await relayed('modern')) - before).toBe(1);
+    } finally {
+      await client.close();
     }
   });
 
@@ -371,6 +415,86 @@ describe('POST /mcp', () => {
       expect(text(result)).toMatch(/Couldn't reach the MCP server: Stalls did not finish progress_then_hang within 1 s/);
     } finally {
       await client.close();
+    }
+  });
+});
+
+/** One raw POST /mcp, with any headers (Host included): what a hostile or hand-written client can send. */
+function rawPost(headers: Record<string, string>, body: unknown): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(`${server.url}/mcp`);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname: url.hostname, port: url.port, path: '/mcp', method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('the /mcp relay front (relay-front.ts)', () => {
+  const call = (name: string, text: string) => ({
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
+    params: { name, arguments: { text }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } },
+  });
+  const modernHeaders = (name: string, extra: Record<string, string> = {}) => ({
+    host: new URL(server.url).host,
+    authorization: `Bearer ${OLIVIA}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': 'tools/call',
+    'mcp-name': name,
+    ...extra,
+  });
+
+  it("relays a plain call, and its X-Request-Id is the reference of the call's audit event", async () => {
+    const before = await relayed('modern');
+    const res = await rawPost(modernHeaders('beta__echo'), call('beta__echo', 'raw'));
+    expect(res.status).toBe(200);
+    const answer = JSON.parse(res.body) as { id: number; result: { content: Array<{ text: string }>; resultType: string } };
+    expect(answer).toMatchObject({ id: 7, result: { content: [{ text: 'beta: raw' }], resultType: 'complete' } });
+    expect((await relayed('modern')) - before).toBe(1);
+    const reference = res.headers['x-request-id'] as string;
+    expect(reference).toMatch(/^req_[A-Za-z0-9_-]{12}$/);
+    const db = server.services.database.db;
+    await expect.poll(async () => (await db.selectFrom('audit_events').select(['tool', 'outcome']).where('request_id', '=', reference).execute()), { timeout: 5000 }).toEqual([{ tool: 'echo', outcome: 'ok' }]);
+  });
+
+  it('hands on what it must not relay, and the route refuses it as before: foreign Host or Origin, a bad token, headers that disagree with the body', async () => {
+    const before = { relayed: await relayed('modern'), upstream: beta.calls['echo'] ?? 0 };
+    const foreignHost = await rawPost(modernHeaders('beta__echo', { host: 'evil.example' }), call('beta__echo', 'x'));
+    expect(foreignHost.status).toBe(403);
+    const foreignOrigin = await rawPost(modernHeaders('beta__echo', { origin: 'http://evil.example' }), call('beta__echo', 'x'));
+    expect(foreignOrigin.status).toBe(403);
+    const badToken = await rawPost(modernHeaders('beta__echo', { authorization: 'Bearer sbp_not_a_token' }), call('beta__echo', 'x'));
+    expect(badToken.status).toBe(401);
+    expect(badToken.headers['www-authenticate']).toContain('invalid_token');
+    const disagree = await rawPost(modernHeaders('beta__other'), call('beta__echo', 'x'));
+    expect(disagree.status).toBe(400);
+    expect(JSON.parse(disagree.body)).toMatchObject({ id: 7, error: { code: expect.any(Number) } });
+    expect(await relayed('modern')).toBe(before.relayed);
+    expect(beta.calls['echo'] ?? 0).toBe(before.upstream);
+  });
+
+  it("never relays into another person's 2025 session", async () => {
+    const olivia = await mcpClient(OLIVIA, 'legacy');
+    try {
+      await olivia.listTools();
+      const sessionId = (olivia.transport as StreamableHTTPClientTransport).sessionId!;
+      const before = { relayed: await relayed('legacy'), upstream: beta.calls['echo'] ?? 0 };
+      const res = await rawPost(
+        { host: new URL(server.url).host, authorization: `Bearer ${MAX}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': sessionId },
+        { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'beta__echo', arguments: { text: 'not yours' } } },
+      );
+      expect(res.status).toBe(404);
+      expect(await relayed('legacy')).toBe(before.relayed);
+      expect(beta.calls['echo'] ?? 0).toBe(before.upstream);
+    } finally {
+      await olivia.close();
     }
   });
 });

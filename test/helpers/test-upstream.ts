@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { createMcpHandler, inputRequired, inputResponse, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /**
@@ -14,6 +14,8 @@ export interface TestUpstreamOptions {
   extraTools?: number;
   /** Offer an MCP Apps widget: a `ui://` resource and a tool whose `_meta.ui.resourceUri` names it. */
   widget?: boolean;
+  /** Offer `confirm_first`, which asks the client a question (2026 input_required) before it answers. */
+  asks?: boolean;
 }
 
 export async function startTestUpstream(name: string, options: TestUpstreamOptions = {}): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
@@ -47,6 +49,13 @@ export async function startTestUpstream(name: string, options: TestUpstreamOptio
       server.registerResource('widget', 'ui://widget/index.html', { mimeType: 'text/html;profile=mcp-app' }, async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/html;profile=mcp-app', text: '<p>widget</p>' }] }));
       server.registerTool('show_widget', { description: 'Shows the widget.', annotations: { readOnlyHint: true }, _meta: { ui: { resourceUri: 'ui://widget/index.html' } } }, async () => ({ content: [{ type: 'text', text: 'shown' }] }));
     }
+    // Asks the person first (a 2026 input-required round trip), then says what they answered.
+    if (options.asks) server.registerTool('confirm_first', { title: 'Confirm first', description: 'Asks for a confirmation, then reports it.', annotations: { readOnlyHint: true } }, async (ctx) => {
+      count('confirm_first');
+      const reply = inputResponse(ctx.mcpReq.inputResponses, 'confirm');
+      if (reply.kind === 'elicit') return { content: [{ type: 'text', text: `${name} confirmed: ${reply.action}` }] };
+      return inputRequired({ inputRequests: { confirm: { method: 'elicitation/create', params: { mode: 'form', message: `${name} asks: go ahead?`, requestedSchema: { type: 'object', properties: { approve: { type: 'boolean' } } } } } } });
+    });
     server.registerTool('erase_everything', { title: 'Erase everything', description: 'Deletes all data.', annotations: { destructiveHint: true } }, async () => {
       count('erase_everything');
       return { content: [{ type: 'text', text: 'erased' }] };

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { randomToken } from '../../shared/crypto.ts';
+import { requestReference } from '../../shared/crypto.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppServices } from '../services.ts';
 
@@ -8,7 +8,7 @@ import type { AppServices } from '../services.ts';
 export function requestContext(services: AppServices): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    const requestId = `req_${randomToken(9)}`;
+    const requestId = requestReference();
     const log = services.log.child({ reqId: requestId });
     c.set('services', services);
     c.set('requestId', requestId);
