@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -52,24 +52,30 @@ export class AuditLog {
     return this.#writing;
   }
 
+  /**
+   * One statement per batch whose rows travel as a single JSON parameter: building and parsing ten parameters per
+   * row cost about twice the CPU per event (20 vs 9 µs on PGlite, 5 vs 1 µs on PostgreSQL; measured while tuning
+   * bench/gateway), and every tool call pays it.
+   */
   async #write(batch: AuditEvent[]): Promise<void> {
-    await this.#db
-      .insertInto('audit_events')
-      .values(
-        batch.map((event) => ({
-          user_id: event.userId,
-          org_id: event.orgId ?? null,
-          connector_slug: event.connector,
-          tool: event.tool,
-          decision: event.decision,
-          outcome: event.outcome,
-          latency_ms: Math.round(event.latencyMs),
-          surface: event.surface,
-          request_id: event.requestId ?? null,
-          detail: event.detail?.slice(0, 1000) ?? null,
-        })),
-      )
-      .execute()
+    const rows = batch.map((event) => ({
+      user_id: event.userId,
+      org_id: event.orgId ?? null,
+      connector_slug: event.connector,
+      tool: event.tool,
+      decision: event.decision,
+      outcome: event.outcome,
+      latency_ms: Math.round(event.latencyMs),
+      surface: event.surface,
+      request_id: event.requestId ?? null,
+      detail: event.detail?.slice(0, 1000) ?? null,
+    }));
+    await sql`
+      insert into audit_events (user_id, org_id, connector_slug, tool, decision, outcome, latency_ms, surface, request_id, detail)
+      select user_id, org_id, connector_slug, tool, decision, outcome, latency_ms, surface, request_id, detail
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(user_id uuid, org_id uuid, connector_slug text, tool text, decision text, outcome text, latency_ms integer, surface text, request_id text, detail text)`
+      .execute(this.#db)
+      .then(() => undefined)
       .catch((err: unknown) => this.#log.error({ err, events: batch.length }, 'audit events could not be stored'));
   }
 }

@@ -38,6 +38,7 @@ export interface GatewayToolList {
   tools: GatewayTool[];
   /** Connectors that could not be listed (and had no last good list). */
   problems: Array<{ connector: string; message: string }>;
+  byName: Map<string, GatewayTool>;
 }
 
 export type GatewayConnector = ConnectorTarget & { callTimeoutMs?: number };
@@ -83,6 +84,8 @@ export class GatewayCore {
   readonly #deps: GatewayDeps;
   readonly naming: NamingProfile;
   readonly upstreams: UpstreamDirectory;
+  /** The last tool list built per (person, organization), with what it was built from. */
+  readonly #lists = new Map<string, { inputs: unknown[]; list: GatewayToolList }>();
 
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
@@ -94,39 +97,57 @@ export class GatewayCore {
     const person = policy ?? (await this.#deps.policy.forPerson(caller.userId, caller.orgId));
     const usable = await this.usableConnectors(caller.userId, person.connectors);
     const problems: GatewayToolList['problems'] = [];
-    const perConnector = await Promise.all(
-      usable.map(async (connector) => {
-        try {
-          const listing = await this.#deps.pool.listTools(caller.userId, connector, this.credentials(caller.userId, connector.slug));
-          return listing.tools.flatMap((tool): GatewayTool[] => {
-            const verdict = person.decide(connector.slug, { name: tool.name, annotations: tool.annotations });
-            if (verdict.decision === 'block') return [];
-            const name = this.naming.toolName(connector.slug, tool.name);
-            const meta = this.naming.toolMeta(connector.slug, tool._meta);
-            return [
-              {
-                name,
-                connector: connector.slug,
-                originalName: tool.name,
-                decision: verdict.decision,
-                reason: verdict.reason,
-                stale: listing.stale,
-                tool: { ...tool, name, _meta: { ...meta, [ORIGIN_META]: { connector: connector.slug, tool: tool.name } } },
-              },
-            ];
-          });
-        } catch (err) {
-          problems.push({ connector: connector.slug, message: (err as Error).message });
-          return [];
-        }
-      }),
+    const listings = await Promise.all(
+      usable.map((connector) =>
+        this.#deps.pool.listTools(caller.userId, connector, this.credentials(caller.userId, connector.slug)).then(
+          (listing) => ({ connector, listing }),
+          (err: unknown) => {
+            problems.push({ connector: connector.slug, message: (err as Error).message });
+            return undefined;
+          },
+        ),
+      ),
     );
+    // The same policy and the same connector lists as last time give the same tools: every call resolves its
+    // tool through here, so the list is built again only when one of its inputs changed.
+    const inputs: unknown[] = [person];
+    for (const entry of listings) if (entry) inputs.push(entry.connector.slug, entry.listing.tools, entry.listing.stale);
+    const key = `${caller.userId}\n${caller.orgId ?? ''}`;
+    const memo = this.#lists.get(key);
+    if (problems.length === 0 && memo && memo.inputs.length === inputs.length && memo.inputs.every((input, i) => input === inputs[i])) return memo.list;
+
+    const all = listings.flatMap((entry): GatewayTool[] => {
+      if (!entry) return [];
+      const { connector, listing } = entry;
+      return listing.tools.flatMap((tool): GatewayTool[] => {
+        const verdict = person.decide(connector.slug, { name: tool.name, annotations: tool.annotations });
+        if (verdict.decision === 'block') return [];
+        const name = this.naming.toolName(connector.slug, tool.name);
+        const meta = this.naming.toolMeta(connector.slug, tool._meta);
+        return [
+          {
+            name,
+            connector: connector.slug,
+            originalName: tool.name,
+            decision: verdict.decision,
+            reason: verdict.reason,
+            stale: listing.stale,
+            tool: { ...tool, name, _meta: { ...meta, [ORIGIN_META]: { connector: connector.slug, tool: tool.name } } },
+          },
+        ];
+      });
+    });
     // Deterministic order (connector, then tool): stable pages and cache keys on every node.
-    const all = perConnector.flat().sort((a, b) => (a.connector === b.connector ? a.originalName.localeCompare(b.originalName) : a.connector.localeCompare(b.connector)));
+    all.sort((a, b) => (a.connector === b.connector ? a.originalName.localeCompare(b.originalName) : a.connector.localeCompare(b.connector)));
     // Pass-through names can collide across connectors; the first in order keeps the name.
     const seen = new Set<string>();
     const tools = all.filter((t) => (seen.has(t.name) ? false : (seen.add(t.name), true)));
-    return { tools, problems };
+    const list = { tools, problems, byName: new Map(tools.map((t) => [t.name, t])) };
+    if (problems.length === 0) {
+      if (this.#lists.size >= 10_000) this.#lists.clear();
+      this.#lists.set(key, { inputs, list });
+    }
+    return list;
   }
 
   /** Connectors the policy allows and the person has connected (or that need no credentials). */
@@ -142,8 +163,8 @@ export class GatewayCore {
 
   /** The tool a client-facing name stands for, as the policy lets this caller see it. */
   async resolveTool(caller: Caller, name: string): Promise<GatewayTool> {
-    const { tools } = await this.listTools(caller);
-    const found = tools.find((t) => t.name === name);
+    const list = await this.listTools(caller);
+    const found = list.byName.get(name);
     if (!found) {
       throw new AppError(404, 'unknown_tool', `No tool named "${name}" is available to you. List the tools again: the connector may be disconnected, not enabled, or the tool blocked by your organization.`);
     }

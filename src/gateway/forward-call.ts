@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { AuthInfo, ClientCapabilities, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
-import { discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
+import { Cutoff, discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
 import { sendSigned, type CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
 import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
@@ -66,7 +66,7 @@ export type ForwardOutcome = 'answered' | 'ask-session';
 
 type JsonRpcAnswer = { jsonrpc: '2.0'; id: unknown; result?: Record<string, unknown>; error?: unknown };
 
-export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res: ServerResponse, clientGone: AbortSignal): Promise<ForwardOutcome> {
+export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res: ServerResponse): Promise<ForwardOutcome> {
   const { message, caller, tool, connector } = call;
   const started = performance.now();
   const timeoutMs = connector.callTimeoutMs ?? deps.callTimeoutMs;
@@ -84,18 +84,20 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
       ? { ...message.params._meta, [CLIENT_INFO]: { name: 'switchboard', version: deps.version } }
       : { ...message.params._meta, [PROTOCOL_VERSION]: MODERN, [CLIENT_INFO]: { name: 'switchboard', version: deps.version }, [CLIENT_CAPABILITIES]: call.clientCapabilities ?? {} };
   const body = JSON.stringify({ ...message, params: { ...message.params, name: tool.originalName, _meta: meta } });
-  // One timer for our own deadline; the person's client going away aborts too.
-  const deadline = new AbortController();
+  // Our own deadline, and the person's client going away, both end the exchange with the connector.
+  const cutoff = new Cutoff();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    deadline.abort(new DOMException('The connector did not answer in time', 'TimeoutError'));
+    cutoff.cut(new Error('the connector did not answer in time'));
   }, timeoutMs);
-  const onGone = () => deadline.abort(clientGone.reason);
-  clientGone.addEventListener('abort', onGone, { once: true });
+  const onGone = () => {
+    if (!res.writableFinished) cutoff.cut(new Error('the client closed the request'));
+  };
+  res.once('close', onGone);
   const done = () => {
     clearTimeout(timer);
-    clientGone.removeEventListener('abort', onGone);
+    res.off('close', onGone);
   };
   const cutOff = () => couldNotReach(connector, `did not finish ${tool.originalName} within ${Math.round(timeoutMs / 1000)} s`);
 
@@ -118,10 +120,10 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
 
   let upstream: PostAnswer;
   try {
-    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, deadline.signal);
+    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff);
   } catch (err) {
     done();
-    return writeJson(failure(deps.core.explain(connector, (err as Error).name === 'TimeoutError' || timedOut ? cutOff() : err)));
+    return writeJson(failure(deps.core.explain(connector, timedOut ? cutOff() : err)));
   }
   if (upstream.status === 401 || upstream.status === 403) {
     done();
@@ -226,10 +228,10 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
   return writeJson(failure(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`))));
 }
 
-function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
+function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, cutoff: Cutoff): Promise<PostAnswer> {
   return sendSigned(
     credentials,
-    (signed) => httpPost(url, { ...headers, ...signed }, body, signal),
+    (signed) => httpPost(url, { ...headers, ...signed }, body, cutoff),
     (refused) => discard(refused.body),
   );
 }

@@ -120,13 +120,7 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     const connector = await deps.core.forwardable(call.caller, tool);
     if (!connector) return handOn(req, res, next, raw);
 
-    const gone = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) gone.abort(new Error('the client closed the request'));
-    };
-    res.once('close', onClose);
-    const outcome = await forwardToolCall(deps.forwarding, { ...call, tool, connector }, res, gone.signal);
-    res.off('close', onClose);
+    const outcome = await forwardToolCall(deps.forwarding, { ...call, tool, connector }, res);
     if (outcome === 'ask-session') return handOn(req, res, next, raw);
     deps.onAnswered?.({ status: res.statusCode, seconds: (performance.now() - started) / 1000, era: call.era, relayed: true });
   }
@@ -135,6 +129,8 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     if (!candidate(req)) return next(req, res);
     const reference = requestReference();
     relay(req, res, next, reference, performance.now()).catch((err: unknown) => {
+      // Nobody is left to answer.
+      if (err instanceof ClientGone) return;
       deps.onError?.(err as Error, reference);
       if (res.headersSent) res.destroy();
       else if (!req.readableEnded) next(req, res);
@@ -146,22 +142,34 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
   };
 }
 
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the request before its body ended');
+  }
+}
+
 /** Hands a request on to the framework, with the body this front already read (see @hono/node-server's rawBody). */
 function handOn(req: IncomingMessage, res: ServerResponse, next: NodeHandler, raw: Buffer): void {
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
   next(req, res);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    // Content-Length said otherwise; the route's own reading refuses it with the SDK's 413.
-    if (size > limit) break;
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/** The body, up to `limit` bytes (events rather than async iteration: this runs on every relayed call). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Content-Length said otherwise; the route's own reading refuses it with the SDK's 413.
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.readableEnded) reject(new ClientGone());
+    });
+  });
 }
 
 /** A plain first `tools/call`: nothing the relay would have to interpret (input rounds, state, tasks). */

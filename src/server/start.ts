@@ -18,7 +18,8 @@ import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from '../ident
 import { purgeExpiredSessions } from '../identity/sessions.ts';
 import { SsoClient } from '../identity/sso.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
-import { createMetrics } from '../observability/metrics.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import type { RelayAnswer } from '../gateway/relay-front.ts';
 import { connectRedis } from './redis.ts';
 import type { DemoServiceHandle } from '../../demo/index.ts';
 import { RedisRefreshLock } from '../connections/refresh-lock.ts';
@@ -139,13 +140,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   front = gateway.mount(
     app,
     { request: (request) => mcpAuth.authenticateMcpRequest(request), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
-    {
-      onRelayed: ({ status, seconds, era, relayed }) => {
-        if (relayed) services.metrics.mcpRelayed.inc({ era });
-        services.metrics.httpRequests.inc({ method: 'POST', route: '/mcp', status: String(status) });
-        services.metrics.httpDuration.observe({ method: 'POST', route: '/mcp' }, seconds);
-      },
-    },
+    { onRelayed: relayMetrics(services.metrics) },
   );
   const forgetOnChange = policyChanges.subscribe((change) => {
     policy.invalidate();
@@ -175,6 +170,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     })());
 
   return { url, port, services, close };
+}
+
+/** The `/mcp` metrics of requests the relay front answers itself: the series the route's would have gone to. */
+function relayMetrics(metrics: Metrics): (answer: RelayAnswer) => void {
+  // Label sets resolved once: the relay records every tool call, and hashing labels each time showed up.
+  const duration = metrics.httpDuration.labels({ method: 'POST', route: '/mcp' });
+  const relayed = { modern: metrics.mcpRelayed.labels({ era: 'modern' }), legacy: metrics.mcpRelayed.labels({ era: 'legacy' }) };
+  const requests = new Map<number, { inc(): void }>();
+  return ({ status, seconds, era, relayed: wasRelayed }) => {
+    if (wasRelayed) relayed[era].inc();
+    let counter = requests.get(status);
+    if (!counter) requests.set(status, (counter = metrics.httpRequests.labels({ method: 'POST', route: '/mcp', status: String(status) })));
+    counter.inc();
+    duration.observe(seconds);
+  };
 }
 
 /** Sees each request before the framework does, and hands on what it does not serve itself (the /mcp relay). */

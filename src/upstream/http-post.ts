@@ -39,7 +39,28 @@ function targetOf(url: string): Target {
   return target;
 }
 
-export function httpPost(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostAnswer> {
+/**
+ * Ends an exchange from outside (a deadline, the person's client going away). A plain object rather than an
+ * AbortSignal: the relay makes one per call, and EventTarget listeners cost more than the rest of it.
+ */
+export class Cutoff {
+  reason: Error | undefined;
+  #current: { destroy(err?: Error): unknown } | undefined;
+
+  cut(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.#current?.destroy(reason);
+  }
+
+  /** The request now in flight (a retry replaces the first); destroyed at once if the cut came first. */
+  attach(request: { destroy(err?: Error): unknown }): void {
+    if (this.reason) request.destroy(this.reason);
+    else this.#current = request;
+  }
+}
+
+export function httpPost(url: string, headers: Record<string, string>, body: string, cutoff: Cutoff): Promise<PostAnswer> {
   let target: Target;
   try {
     target = targetOf(url);
@@ -47,9 +68,10 @@ export function httpPost(url: string, headers: Record<string, string>, body: str
     return Promise.reject(err);
   }
   return new Promise((resolve, reject) => {
-    const req = target.transport.request({ ...target.options, method: 'POST', agent: target.agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = target.transport.request({ ...target.options, method: 'POST', agent: target.agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       resolve({ status: res.statusCode ?? 502, contentType: res.headers['content-type'] ?? '', body: res });
     });
+    cutoff.attach(req);
     // Pooled sockets must not keep a stopping process alive.
     req.on('socket', (socket) => socket.unref());
     req.on('error', reject);
@@ -58,18 +80,24 @@ export function httpPost(url: string, headers: Record<string, string>, body: str
 }
 
 /** The whole answer as text, at most `limit` bytes (a connector cannot make the gateway buffer without bound). */
-export async function readText(body: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new Error(`the answer is larger than ${Math.round(limit / 1024 / 1024)} MiB`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+export function readText(body: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        body.destroy();
+        reject(new Error(`the answer is larger than ${Math.round(limit / 1024 / 1024)} MiB`));
+      } else chunks.push(chunk);
+    });
+    body.once('end', () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')));
+    body.once('error', reject);
+    // A reset or an abort (our deadline) before the end.
+    body.once('close', () => {
+      if (!body.readableEnded) reject(new Error('the connection closed before the answer ended'));
+    });
+  });
 }
 
 /** Drains an answer that is not used, so its socket goes back to the pool. */
