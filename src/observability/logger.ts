@@ -26,6 +26,12 @@ const REDACT_PATHS = [
   'accessToken',
 ];
 
+/**
+ * Logs go to stdout as JSON lines. Without a destination of the caller's, they are written asynchronously:
+ * lines logged while a write is in flight go out together in the next one. A synchronous write per line cost
+ * about 7% of the gateway's tool-call throughput (bench/gateway, one audit line per call). Pending lines are
+ * flushed when the process exits, even on a crash; only a SIGKILL can lose the last few.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -35,6 +41,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
