@@ -18,7 +18,9 @@
  * (default: postgres when DATABASE_URL is set, as `switchboard serve` chooses, else pglite; `both` takes
  * about 2.5 min) · --log-level L (info, as `npm start` runs) · --max-seconds S (whole-run cap, 600) ·
  * --profile [--profile-era auto|legacy --profile-seconds S --profile-calls N --stage-calls N] ·
- * --what-if db-off-hot-path (not the shipped behaviour: reads answered from memory, writes not awaited).
+ * --what-if db-off-hot-path (not the shipped behaviour: reads answered from memory, writes not awaited) ·
+ * --no-floor (BENCH_FLOOR=off): leave out the floor, a byte-copying proxy (bench/gateway-floor.ts) measured in
+ * the same run, which shows what any HTTP hop in front of the upstream costs here.
  */
 import { spawn, execSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -45,11 +47,13 @@ const { values: flags } = parseArgs({
     'max-seconds': { type: 'string' },
     'what-if': { type: 'string' },
     profile: { type: 'boolean' },
+    floor: { type: 'boolean', default: true },
     'profile-era': { type: 'string' },
     'profile-seconds': { type: 'string' },
     'profile-calls': { type: 'string' },
     'stage-calls': { type: 'string' },
   },
+  allowNegative: true,
 });
 const num = (flag: string | undefined, env: string | undefined, fallback: number) => Number(flag ?? env ?? fallback);
 const ROUNDS = num(flags.rounds, process.env.BENCH_ROUNDS, 6);
@@ -64,6 +68,7 @@ const DATABASE_URL = process.env.DATABASE_URL;
 const STORAGE = flags.storage ?? process.env.BENCH_STORAGE ?? (DATABASE_URL ? 'postgres' : 'pglite');
 const LOG_LEVEL = flags['log-level'] ?? process.env.BENCH_LOG_LEVEL ?? 'info';
 const WHAT_IF = flags['what-if'] ?? process.env.BENCH_WHAT_IF;
+const FLOOR = flags.floor !== false && process.env.BENCH_FLOOR !== 'off';
 if (WHAT_IF !== undefined && WHAT_IF !== 'db-off-hot-path') throw new Error('--what-if takes db-off-hot-path');
 const CALL_TIMEOUT_MS = 60_000;
 const DEADLINE = performance.now() + num(flags['max-seconds'], process.env.BENCH_MAX_SECONDS, 600) * 1000;
@@ -136,8 +141,9 @@ async function backendPids(database: string | undefined): Promise<number[]> {
   return (await pgAdmin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid);
 }
 
-async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/gateway-upstream.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+/** The upstream, or the floor in front of it (`env`): a child that prints `{"url"}` once it listens. */
+async function startUpstream(script = 'bench/gateway-upstream.ts', env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -199,7 +205,7 @@ async function startSwitchboard(upstreamUrl: string, storage: 'pglite' | 'postgr
 
 interface Path {
   id: string;
-  target: 'direct' | 'switchboard';
+  target: 'direct' | 'floor' | 'switchboard';
   storage?: string;
   /** The PostgreSQL database of this Switchboard, for its backends' CPU. */
   database?: string | undefined;
@@ -255,7 +261,7 @@ async function sequential(p: Path, n: number, record: boolean) {
 /** All clients call back to back until the deadline (in-flight calls finish); rate = completed / elapsed. */
 async function window(p: Path, ms: number, record: boolean, upstreamPid: number) {
   const pgBefore = new Map((await backendPids(p.database)).map((pid) => [pid, cpuMs(pid)]));
-  const before = { server: cpuMs(p.pid), upstream: p.target === 'switchboard' ? cpuMs(upstreamPid) : 0, loadgen: process.cpuUsage(), box: boxBusyMs() };
+  const before = { server: cpuMs(p.pid), upstream: p.target !== 'direct' ? cpuMs(upstreamPid) : 0, loadgen: process.cpuUsage(), box: boxBusyMs() };
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(p.pid))), 200);
   const started = performance.now();
@@ -277,7 +283,7 @@ async function window(p: Path, ms: number, record: boolean, upstreamPid: number)
   p.rssPeak = Math.max(p.rssPeak, peak, rssMb(p.pid));
   p.windows.push((completed / elapsed) * 1000);
   const loadgen = process.cpuUsage(before.loadgen);
-  const ours = { server: cpuMs(p.pid) - before.server, upstream: p.target === 'switchboard' ? cpuMs(upstreamPid) - before.upstream : 0, postgres: 0, loadgen: (loadgen.user + loadgen.system) / 1000 };
+  const ours = { server: cpuMs(p.pid) - before.server, upstream: p.target !== 'direct' ? cpuMs(upstreamPid) - before.upstream : 0, postgres: 0, loadgen: (loadgen.user + loadgen.system) / 1000 };
   const boxAfter = boxBusyMs();
   // Backends that opened during the window started from nothing.
   for (const pid of new Set([...pgBefore.keys(), ...(await backendPids(p.database))])) ours.postgres += cpuMs(pid) - (pgBefore.get(pid) ?? 0);
@@ -358,6 +364,7 @@ const TARGET = { added_p50_ms_below: 1, throughput_ratio_c32_at_least: 0.7 };
 
 async function compare() {
   const upstream = await startUpstream();
+  const floor = FLOOR ? await startUpstream('bench/gateway-floor.ts', { BENCH_UPSTREAM_URL: upstream.url }) : undefined;
   const storages: Array<'pglite' | 'postgres'> = STORAGE === 'both' ? ['pglite', 'postgres'] : [STORAGE as 'pglite' | 'postgres'];
   const switchboards: SwitchboardChild[] = [];
   const paths: Path[] = [];
@@ -366,6 +373,7 @@ async function compare() {
     for (const era of ERAS) {
       const suffix = era === 'legacy' ? '-legacy' : '';
       paths.push(newPath({ id: `direct${suffix}`, target: 'direct', era, url: upstream.url, headers: {}, tool: 'echo', pid: upstream.child.pid! }));
+      if (floor) paths.push(newPath({ id: `floor${suffix}`, target: 'floor', era, url: `${floor.url}${new URL(upstream.url).pathname}`, headers: {}, tool: 'echo', pid: floor.child.pid! }));
       for (const sb of switchboards) {
         paths.push(newPath({ id: `switchboard-${sb.storage}${WHAT_IF ? `+${WHAT_IF}` : ''}${suffix}`, target: 'switchboard', storage: sb.storage, database: sb.database, era, url: `${sb.url}/mcp`, headers: { authorization: `Bearer ${sb.token}` }, tool: sb.tool, pid: sb.child.pid! }));
       }
@@ -389,27 +397,30 @@ async function compare() {
       c1: { ...stats(p.c1), calls_per_s: Math.round((p.c1.length / p.c1ElapsedMs) * 1000) },
       [`c${CLIENTS}`]: { ...stats(p.c32), calls_per_s: Math.round(median(p.windows)), windows_calls_per_s: p.windows.map(Math.round) },
       cpu_ms_per_call: {
-        [p.target === 'direct' ? 'upstream' : 'switchboard']: r2(p.cpu.server / p.cpu.calls),
-        ...(p.target === 'switchboard' ? { upstream: r2(p.cpu.upstream / p.cpu.calls) } : {}),
+        [p.target === 'direct' ? 'upstream' : p.target]: r2(p.cpu.server / p.cpu.calls),
+        ...(p.target !== 'direct' ? { upstream: r2(p.cpu.upstream / p.cpu.calls) } : {}),
         ...(p.storage === 'postgres' ? { postgres_backends: r2(p.cpu.postgres / p.cpu.calls) } : {}),
         load_generator: r2(p.cpu.loadgen / p.cpu.calls),
       },
-      [`${p.target === 'direct' ? 'upstream' : 'switchboard'}_rss_mb`]: { idle: Math.round(p.rssIdle ?? 0), peak: Math.round(p.rssPeak) },
+      [`${p.target === 'direct' ? 'upstream' : p.target}_rss_mb`]: { idle: Math.round(p.rssIdle ?? 0), peak: Math.round(p.rssPeak) },
       other_processes_cpu_pct: Math.round((p.cpu.other / (p.cpu.elapsed * os.cpus().length)) * 100),
       errors: p.errors,
       ...(p.firstError ? { first_error: p.firstError } : {}),
     }));
     const byId = new Map(results.map((r) => [r.path, r]));
     const cKey = `c${CLIENTS}` as const;
+    type Window = ReturnType<typeof stats> & { calls_per_s: number; windows_calls_per_s: number[] };
+    const w32 = (r: (typeof results)[number]) => (r as Record<string, unknown>)[cKey] as Window;
     const comparison = results
-      .filter((r) => r.target === 'switchboard')
+      .filter((r) => r.target !== 'direct')
       .map((r) => {
         const d = byId.get(r.era === 'legacy' ? 'direct-legacy' : 'direct')!;
-        type Window = ReturnType<typeof stats> & { calls_per_s: number; windows_calls_per_s: number[] };
-        const g32 = (r as Record<string, unknown>)[cKey] as Window;
-        const d32 = (d as Record<string, unknown>)[cKey] as Window;
+        const g32 = w32(r);
+        const d32 = w32(d);
         const added = r2(r.c1.p50_ms - d.c1.p50_ms);
         const ratio = Math.round((g32.calls_per_s / d32.calls_per_s) * 100) / 100;
+        // Switchboard against the floor of the same run: what Switchboard adds beyond being an HTTP hop at all.
+        const f = r.target === 'switchboard' ? byId.get(r.era === 'legacy' ? 'floor-legacy' : 'floor') : undefined;
         return {
           path: r.path,
           vs: d.path,
@@ -422,10 +433,11 @@ async function compare() {
           [`throughput_ratio_${cKey}`]: ratio,
           // Each round's windows of the two paths ran minutes apart at most: a ratio per round resists the box's drift.
           [`throughput_ratio_${cKey}_median_of_rounds`]: Math.round(median(g32.windows_calls_per_s.map((g, i) => g / (d32.windows_calls_per_s[i] ?? NaN)).filter(Number.isFinite)) * 100) / 100,
+          ...(f ? { vs_floor: { added_p50_ms_c1: r2(r.c1.p50_ms - f.c1.p50_ms), [`throughput_ratio_${cKey}`]: Math.round((g32.calls_per_s / w32(f).calls_per_s) * 100) / 100, floor_throughput_ratio_vs_direct: Math.round((w32(f).calls_per_s / d32.calls_per_s) * 100) / 100 } } : {}),
           verdict: {
             added_p50_below_1ms: added < TARGET.added_p50_ms_below,
             throughput_ratio_at_least_0_70: ratio >= TARGET.throughput_ratio_c32_at_least,
-            switchboard_cpu_ms_per_call: (r.cpu_ms_per_call as Record<string, number>).switchboard,
+            [`${r.target}_cpu_ms_per_call`]: (r.cpu_ms_per_call as Record<string, number>)[r.target],
           },
         };
       });
@@ -441,7 +453,7 @@ async function compare() {
           ...(WHAT_IF ? { what_if: `${WHAT_IF}: NOT Switchboard as shipped — the bench answers every database read from memory after its first run and does not wait for writes (bench/gateway-switchboard.ts); sizes what taking the database off the hot path would gain` } : {}),
           settings: { rounds: ROUNDS, sequential_calls_per_round: CALLS, window_s: WINDOW_MS / 1000, clients: CLIENTS, warmup_calls: WARMUP_CALLS, warmup_window_s: WARMUP_WINDOW_MS / 1000, eras: ERAS, storage: storages, switchboard_log_level: LOG_LEVEL, measured_s: Math.round(measuredSeconds) },
           method:
-            'peer-bench.md run B method (see peers.method); processes: this load generator (SDK v2 Client + StreamableHTTPClientTransport, one client per concurrent worker), the upstream (bench/gateway-upstream.ts, SDK v2 createMcpHandler behind node:http) and one Switchboard per storage (bench/gateway-switchboard.ts: startServer, one org/owner/token, the upstream as a no-auth connector), each its own process; era auto negotiates 2026-07-28, legacy 2025-11-25 (the SDK client default); Switchboard always speaks auto (2026-07-28) to the upstream; all 32 clients are one person (one upstream session); c1 = sequential calls, c32 = the windows; postgres_backends = CPU of the PostgreSQL backends of the Switchboard database (the peers counted the whole Postgres tree; the server here is shared with other users); other_processes_cpu_pct = share of the box (all cores) busy outside the bench during the windows of that path (the box is shared)',
+            'peer-bench.md run B method (see peers.method); processes: this load generator (SDK v2 Client + StreamableHTTPClientTransport, one client per concurrent worker), the upstream (bench/gateway-upstream.ts, SDK v2 createMcpHandler behind node:http) and one Switchboard per storage (bench/gateway-switchboard.ts: startServer, one org/owner/token, the upstream as a no-auth connector), each its own process; era auto negotiates 2026-07-28, legacy 2025-11-25 (the SDK client default); Switchboard always speaks auto (2026-07-28) to the upstream; floor = bench/gateway-floor.ts, a proxy that only copies bytes (no parsing, auth, policy or audit), its own process in front of the same upstream: what any HTTP hop costs here, so vs_floor is what Switchboard adds beyond being a hop; all 32 clients are one person (one upstream session); c1 = sequential calls, c32 = the windows; postgres_backends = CPU of the PostgreSQL backends of the Switchboard database (the peers counted the whole Postgres tree; the server here is shared with other users); other_processes_cpu_pct = share of the box (all cores) busy outside the bench during the windows of that path (the box is shared)',
           targets: TARGET,
           comparison,
           results,
@@ -457,6 +469,7 @@ async function compare() {
     await closeAll(paths);
     await Promise.allSettled(switchboards.map((s) => s.stop()));
     upstream.child.kill('SIGTERM');
+    floor?.child.kill('SIGTERM');
     await pgAdmin?.end();
   }
 }
