@@ -52,7 +52,8 @@ if (process.env.BENCH_DATABASE_URL) {
 const bootstrap = path.join(dataDir, 'bootstrap.yaml');
 writeFileSync(bootstrap, `organizations:\n  - slug: bench\n    name: Bench\n    plan: team\n    members:\n      - { email: ${EMAIL}, role: owner, tokens: [${TOKEN}] }\n`);
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
-const env: Record<string, string> = { SWITCHBOARD_DATA_DIR: dataDir, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: logLevel, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+// The upstream listens on 127.0.0.1, which the egress guard opens only when told to.
+const env: Record<string, string> = { SWITCHBOARD_DATA_DIR: dataDir, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: logLevel, SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
 // Logs go where `switchboard serve` sends them (stdout, which bench/gateway.ts discards).
 const log = createLogger(logLevel);
 const server = await startServer(loadConfig({ env, configFile: bootstrap }), { logger: log });

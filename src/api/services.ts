@@ -8,6 +8,7 @@ import type { SsoClient } from '../identity/sso.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PolicyChangeBus } from '../policy/changes.ts';
+import type { EgressGuard } from '../upstream/egress.ts';
 
 /** Everything the HTTP layer needs, built once by the server and handed in. */
 export interface AppServices {
@@ -30,6 +31,8 @@ export interface AppServices {
    * forgets tokens it accepted recently (it remembers them a few seconds to keep the database off each call).
    */
   credentialsRevoked?: (() => void) | undefined;
+  /** Connections made on a person's behalf to an address they supplied go through it (docs/networking.md). */
+  egress?: EgressGuard | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

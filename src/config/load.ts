@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssue, formatPath, type ConfigProblem } from './errors.ts';
 import {
   bootstrapSchema,
+  cidrSchema,
   configFileSchema,
   databaseUrlSchema,
   LOG_LEVELS,
@@ -33,6 +34,8 @@ export interface Config {
   /** Absolute path of the YAML file, when one was given. */
   configFile: string | undefined;
   bootstrap: BootstrapDocument;
+  /** Address ranges the egress guard opens: the bootstrap's `egress.allow` and SWITCHBOARD_EGRESS_ALLOW. */
+  egressAllow: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -120,6 +123,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
     setPath(merged, variable.path, result.data);
   }
 
+  let egressFromEnv: string[] = [];
+  const egressRaw = nonEmpty(env.SWITCHBOARD_EGRESS_ALLOW);
+  if (egressRaw !== undefined) {
+    const ranges = z.array(cidrSchema).safeParse(egressRaw.split(',').map((r) => r.trim()).filter(Boolean));
+    if (ranges.success) egressFromEnv = ranges.data;
+    else for (const issue of ranges.error.issues) problems.push({ field: 'SWITCHBOARD_EGRESS_ALLOW', where: 'environment', message: describeIssue(issue, egressRaw) });
+  }
+
   if (problems.length > 0) throw new ConfigError(headline(configFile), problems);
 
   const settings = serverSettingsSchema.safeParse(merged);
@@ -149,6 +160,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     auth: s.auth,
     configFile,
     bootstrap,
+    egressAllow: [...new Set([...bootstrap.egress.allow, ...egressFromEnv])],
   };
 }
 

@@ -145,7 +145,7 @@ export const policyEntrySchema = z.strictObject({
   overrides: overridesSchema.default({}),
 });
 
-const cidrSchema = z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an address range such as 10.0.0.0/8 or fd00::/8' });
+export const cidrSchema = z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an address range such as 10.0.0.0/8 or fd00::/8' });
 
 export const egressSchema = z.strictObject({ allow: z.array(cidrSchema).default([]) });
 

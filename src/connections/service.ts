@@ -2,6 +2,7 @@ import { auth, type FetchLike, type OAuthDiscoveryState } from '@modelcontextpro
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../observability/logger.ts';
+import { egressRefusalIn } from '../upstream/egress.ts';
 import { AppError, invalidInput, notFound } from '../shared/app-error.ts';
 import { randomToken } from '../shared/crypto.ts';
 import { probeChallenge } from './challenge.ts';
@@ -138,7 +139,8 @@ export class ConnectionService {
     } catch (err) {
       await this.#deps.db.deleteFrom('connection_flows').where('state', '=', flow.state).execute();
       this.#deps.log.warn({ connector: slug, err: (err as Error).message }, 'connect: authorization could not start');
-      throw authorizationFailed(connector, `could not start the authorization (${(err as Error).message})`, err);
+      // Not a passing failure: retrying cannot help, and the refusal says what an owner can do.
+      throw egressRefusalIn(err) ?? authorizationFailed(connector, `could not start the authorization (${(err as Error).message})`, err);
     }
     if (result !== 'REDIRECT' || !provider.authorizationUrl) {
       throw authorizationFailed(connector, 'the authorization server did not ask for the person\'s consent, which Switchboard requires for a personal connection');

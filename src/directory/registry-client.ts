@@ -10,6 +10,8 @@ export interface RegistryFetchOptions {
   timeoutMs?: number;
   /** Per response body. */
   maxBytes?: number;
+  /** How requests go out: the egress guard's fetch for a registry a person named. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface RegistryListing {
@@ -19,7 +21,7 @@ export interface RegistryListing {
   notes: string[];
 }
 
-const DEFAULTS: Required<RegistryFetchOptions> = { pageSize: 100, maxPages: 50, timeoutMs: 10_000, maxBytes: 5 * 1024 * 1024 };
+const DEFAULTS: Required<RegistryFetchOptions> = { pageSize: 100, maxPages: 50, timeoutMs: 10_000, maxBytes: 5 * 1024 * 1024, fetch: (input, init) => globalThis.fetch(input, init) };
 
 const registryError = (message: string, cause?: unknown) => new AppError(502, 'registry_error', message, { cause });
 
@@ -73,9 +75,8 @@ async function getPage(url: URL, options: Required<RegistryFetchOptions>): Promi
   const what = `The registry's answer to GET ${url.href}`;
   let res: Response;
   try {
-    // Outbound request to an address a person supplied: it must go through the egress guard (private,
-    // loopback, link-local and metadata addresses refused, redirects re-checked) once that exists (issue 5).
-    res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'manual' });
+    // For a registry a person named, `options.fetch` is the egress guard's: addresses checked and pinned.
+    res = await options.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'manual' });
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {

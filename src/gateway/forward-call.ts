@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { AuthInfo, ClientCapabilities, RequestStateCodec, ServerContext } from '@modelcontextprotocol/server';
-import { Cutoff, discard, httpPost, readText, type PostAnswer } from '../upstream/http-post.ts';
+import { Cutoff, discard, httpPost, readText, type Agents, type PostAnswer } from '../upstream/http-post.ts';
 import { sendSigned, type CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
 import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
@@ -39,6 +39,8 @@ export interface ForwardDeps {
   version: string;
   callTimeoutMs: number;
   requestState: RequestStateCodec<GatewayRequestState>;
+  /** The egress guard's agents (every connection checked and pinned); plain keep-alive agents when absent. */
+  agents?: Agents | undefined;
 }
 
 /** One call to relay, as relay-front.ts established it. */
@@ -120,7 +122,7 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
 
   let upstream: PostAnswer;
   try {
-    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff);
+    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff, deps.agents);
   } catch (err) {
     done();
     return writeJson(failure(deps.core.explain(connector, timedOut ? cutOff() : err)));
@@ -228,10 +230,10 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
   return writeJson(failure(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`))));
 }
 
-function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, cutoff: Cutoff): Promise<PostAnswer> {
+function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, cutoff: Cutoff, agents: Agents | undefined): Promise<PostAnswer> {
   return sendSigned(
     credentials,
-    (signed) => httpPost(url, { ...headers, ...signed }, body, cutoff),
+    (signed) => httpPost(url, { ...headers, ...signed }, body, cutoff, agents),
     (refused) => discard(refused.body),
   );
 }

@@ -27,6 +27,7 @@ import { ConnectionService } from '../connections/service.ts';
 import { Vault } from '../connections/vault.ts';
 import { syncSeedCatalog } from '../directory/seed.ts';
 import { cachedListings, directoryResolver } from './connector-resolver.ts';
+import { EgressGuard } from '../upstream/egress.ts';
 import { startDemos } from './demo-services.ts';
 
 export interface RunningServer {
@@ -90,6 +91,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
 
+  // Every connection made on a person's behalf (connectors' MCP endpoints, their OAuth servers) goes through the
+  // egress guard: public addresses only, unless the operator allows a range; the demo services by exact origin.
+  const egress = new EgressGuard({ allow: config.egressAllow, allowOrigins: demos.map((d) => new URL(d.url).origin) });
+
   let accepting = true;
   // What every gateway call reads (listings, a person's policy and connections) is kept in memory and
   // dropped on each change notice; see src/shared/ttl-cache.ts.
@@ -113,8 +118,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log,
       ...(redis ? { lock: new RedisRefreshLock(redis) } : {}),
       changes: policyChanges,
+      fetch: (url, init) => egress.fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) }),
     }),
     policyChanges,
+    egress,
     isAcceptingTraffic: () => accepting,
   };
   app = createApp(services);
@@ -136,6 +143,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sessionIdleMs: config.gateway.sessionIdleMinutes * 60_000,
     pool: { callTimeoutMs: config.gateway.callTimeoutSeconds * 1000 },
     changes: policyChanges,
+    egress,
   });
   front = gateway.mount(
     app,
@@ -165,6 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await stopServer(server, config.shutdownGraceSeconds * 1000);
       forgetOnChange();
       await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close())]);
+      await egress.close();
       await closeStorage(database, redis);
       log.info('shutdown complete');
     })());

@@ -23,6 +23,11 @@ export type Resolver = (hostname: string) => Promise<Array<{ address: string; fa
 export interface EgressOptions {
   /** CIDR ranges (operator's or organization's) that are reachable even though not public. */
   allow?: string[];
+  /**
+   * Exact `http(s)://IP:port` origins that are reachable whatever their address: services Switchboard itself
+   * started beside it (the demo services on 127.0.0.1). A port, not a range: nothing else on that host opens.
+   */
+  allowOrigins?: string[];
   resolve?: Resolver;
 }
 
@@ -57,6 +62,7 @@ const familyOf = (address: string): 4 | 6 => (isIP(address) === 6 ? 6 : 4);
 
 export class EgressGuard {
   readonly #allow: AllowList;
+  readonly #origins: Set<string>;
   readonly #resolve: Resolver;
   #httpAgent: http.Agent | undefined;
   #httpsAgent: https.Agent | undefined;
@@ -64,6 +70,11 @@ export class EgressGuard {
 
   constructor(options: EgressOptions = {}) {
     this.#allow = new AllowList(options.allow ?? []);
+    this.#origins = new Set((options.allowOrigins ?? []).map((origin) => {
+      const url = new URL(origin);
+      if (!isIP(unbracket(url.hostname))) throw new Error(`The allowed origin ${origin} must name an IP address, not a host name.`);
+      return endpoint(unbracket(url.hostname), url.port || (url.protocol === 'https:' ? '443' : '80'));
+    }));
     this.#resolve = options.resolve ?? defaultResolve;
   }
 
@@ -72,13 +83,15 @@ export class EgressGuard {
    * its own connection pools, since a pooled socket was checked against the allow-list that opened it.
    */
   withAllowed(ranges: string[]): EgressGuard {
-    return new EgressGuard({ allow: [...this.#allow.ranges, ...ranges], resolve: this.#resolve });
+    return new EgressGuard({ allow: [...this.#allow.ranges, ...ranges], allowOrigins: [...this.#origins].map((e) => `http://${e}`), resolve: this.#resolve });
   }
 
   /** Resolves the URL's host and checks every address; returns the checked addresses. */
   async check(url: string | URL): Promise<{ url: URL; addresses: Array<{ address: string; family: 4 | 6 }> }> {
     const parsed = this.#checkUrl(url);
-    return { url: parsed, addresses: await this.#resolveChecked(unbracket(parsed.hostname)) };
+    const host = unbracket(parsed.hostname);
+    if (isIP(host)) return { url: parsed, addresses: [{ address: host, family: familyOf(host) }] };
+    return { url: parsed, addresses: await this.#resolveChecked(host) };
   }
 
   /** Node `lookup` that only ever hands the socket addresses it has checked. */
@@ -145,7 +158,7 @@ export class EgressGuard {
       throw new EgressRefusedError(url.host, '', 'credentials', `Switchboard does not connect to URLs with a user name or password in them (${url.host}); remove them from the URL and sign in when asked instead.`);
     }
     const host = unbracket(url.hostname);
-    if (isIP(host)) this.#refuse(host, host, 'it is the address in the URL');
+    if (isIP(host) && !this.#origins.has(endpoint(host, url.port || (url.protocol === 'https:' ? '443' : '80')))) this.#refuse(host, host, 'it is the address in the URL');
     return url;
   }
 
@@ -173,7 +186,7 @@ export class EgressGuard {
       try {
         if (options.socketPath) throw new EgressRefusedError(options.socketPath, '', 'socket-path', 'Switchboard does not connect to local sockets on a person\'s behalf.');
         const host = unbracket(options.host ?? options.hostname ?? '');
-        if (isIP(host)) this.#refuse(host, host, 'it is the address in the URL');
+        if (isIP(host) && !this.#origins.has(endpoint(host, String(options.port ?? '')))) this.#refuse(host, host, 'it is the address in the URL');
       } catch (error) {
         process.nextTick(() => callback?.(error as Error, undefined as never));
         return undefined;
@@ -238,8 +251,16 @@ export class EgressGuard {
   }
 }
 
+const endpoint = (address: string, port: string) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+
 function dnsFailure(host: string, cause?: unknown): AppError {
   return new AppError(502, 'dns_failure', `Couldn't reach the MCP server: the name ${host} does not resolve. Check the URL's spelling.`, { cause });
+}
+
+/** The guard's refusal behind an error that wrapped it (SDK auth helpers, fetch's TypeError), if there is one. */
+export function egressRefusalIn(error: unknown): EgressRefusedError | undefined {
+  for (let at = error, depth = 0; at instanceof Error && depth < 6; at = at.cause, depth++) if (at instanceof EgressRefusedError) return at;
+  return undefined;
 }
 
 /** undici reports connect failures as TypeError("fetch failed") with the lookup's error as cause. */

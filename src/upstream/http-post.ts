@@ -7,10 +7,17 @@ import https from 'node:https';
  * `fetch`, whose per-request machinery (web Request, Response and streams) cost more CPU than the rest of the
  * relay. The answer stays a Node stream: read whole for JSON, relayed as it comes for an event stream.
  */
-const agents = {
+/** Keep-alive agents for connectors; a running server passes the egress guard's instead (see `Agents`). */
+const defaultAgents: Agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' }),
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' }),
 };
+
+/** The agents a POST goes through, by scheme: the egress guard's, whose lookup checks and pins every address. */
+export interface Agents {
+  'http:': http.Agent;
+  'https:': http.Agent;
+}
 
 export interface PostAnswer {
   status: number;
@@ -20,7 +27,7 @@ export interface PostAnswer {
 
 interface Target {
   transport: typeof http | typeof https;
-  agent: http.Agent;
+  scheme: 'http:' | 'https:';
   options: http.RequestOptions;
 }
 
@@ -31,9 +38,8 @@ function targetOf(url: string): Target {
   let target = targets.get(url);
   if (target) return target;
   const parsed = new URL(url);
-  const agent = agents[parsed.protocol as 'http:' | 'https:'];
-  if (!agent) throw new Error(`unsupported URL scheme ${parsed.protocol}`);
-  target = { transport: parsed.protocol === 'https:' ? https : http, agent, options: urlToHttpOptions(parsed) };
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`unsupported URL scheme ${parsed.protocol}`);
+  target = { transport: parsed.protocol === 'https:' ? https : http, scheme: parsed.protocol, options: urlToHttpOptions(parsed) };
   if (targets.size >= 1_000) targets.clear();
   targets.set(url, target);
   return target;
@@ -60,7 +66,7 @@ export class Cutoff {
   }
 }
 
-export function httpPost(url: string, headers: Record<string, string>, body: string, cutoff: Cutoff): Promise<PostAnswer> {
+export function httpPost(url: string, headers: Record<string, string>, body: string, cutoff: Cutoff, agents: Agents = defaultAgents): Promise<PostAnswer> {
   let target: Target;
   try {
     target = targetOf(url);
@@ -68,7 +74,7 @@ export function httpPost(url: string, headers: Record<string, string>, body: str
     return Promise.reject(err);
   }
   return new Promise((resolve, reject) => {
-    const req = target.transport.request({ ...target.options, method: 'POST', agent: target.agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = target.transport.request({ ...target.options, method: 'POST', agent: agents[target.scheme], headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       resolve({ status: res.statusCode ?? 502, contentType: res.headers['content-type'] ?? '', body: res });
     });
     cutoff.attach(req);

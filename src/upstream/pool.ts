@@ -1,6 +1,7 @@
 import { CLIENT_CAPABILITIES_META_KEY, type CallToolResult, type Client, type ClientCapabilities, type InputRequiredResult, type Tool } from '@modelcontextprotocol/client';
 import { AppError } from '../shared/app-error.ts';
 import { withDownstream, type DownstreamPeer } from './downstream.ts';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { openUpstream, type CredentialSource } from './mcp-client.ts';
 
 export interface UpstreamTarget {
@@ -19,6 +20,8 @@ export interface PoolOptions {
   toolsTtlMs?: number;
   /** Connector notices outside any call, per person: the gateway turns them into change notices for that person's clients. */
   events?: PoolEvents;
+  /** Every request to a connector goes through this fetch (the egress guard's, in a running server). */
+  fetch?: FetchLike;
 }
 
 export interface PoolEvents {
@@ -84,11 +87,14 @@ export class UpstreamPool {
   readonly #toolsTtlMs: number;
   readonly #events: PoolEvents;
 
+  readonly #fetch: FetchLike | undefined;
+
   constructor(options: PoolOptions = {}) {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#callTimeoutMs = options.callTimeoutMs ?? 300_000;
     this.#toolsTtlMs = options.toolsTtlMs ?? 60_000;
     this.#events = options.events ?? {};
+    this.#fetch = options.fetch;
   }
 
   #entry(userId: string, target: UpstreamTarget, credentials: CredentialSource): Entry {
@@ -103,7 +109,7 @@ export class UpstreamPool {
         },
         onResourceUpdated: (uri: string) => this.#events.onResourceUpdated?.(userId, target.slug, uri),
       };
-      const client = within(openUpstream(target.url, credentials, { events }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
+      const client = within(openUpstream(target.url, credentials, { events, ...(this.#fetch ? { fetch: this.#fetch } : {}) }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
       const created: Entry = { client };
       entry = created;
       this.#entries.set(key, entry);

@@ -34,7 +34,7 @@ export async function startGatewayProfile(): Promise<GatewayProfile> {
   const file = path.join(storage.env.SWITCHBOARD_DATA_DIR!, 'bootstrap.yaml');
   writeFileSync(file, `organizations:\n  - slug: conformance\n    name: Conformance\n    plan: team\n    members:\n      - { email: referee@conformance.test, role: owner, tokens: [${TOKEN}] }\n`);
   const server = await startServer(
-    loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent', SWITCHBOARD_MCP_NAMING: 'passthrough' }, configFile: file }),
+    loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent', SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32', SWITCHBOARD_MCP_NAMING: 'passthrough' }, configFile: file }),
     { logger: createLogger('silent') },
   );
   const db = server.services.database.db;

@@ -58,7 +58,7 @@ beforeAll(async () => {
     file,
     `organizations:\n  - slug: acme\n    name: Acme\n    plan: team\n    members:\n      - { email: olivia@acme.test, role: owner, tokens: [${OLIVIA}] }\n      - { email: max@acme.test, role: member, tokens: [${MAX}] }\n`,
   );
-  server = await startServer(loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent' }, configFile: file }), { logger: createLogger('silent') });
+  server = await startServer(loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent', SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' }, configFile: file }), { logger: createLogger('silent') });
   const db = server.services.database.db;
   await upsertListing(db, { slug: 'demo-tracker', name: 'Demo Tracker', tagline: 'Issues', description: 'The demo tracker.', category: 'productivity', mcpUrl: tracker.url, authKind: 'oauth', source: 'demo', origin: 'demo:tracker' });
   await upsertListing(db, { slug: 'beta', name: 'Beta', tagline: 'Echo', description: 'A test connector.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:beta' });
@@ -308,6 +308,31 @@ describe('POST /mcp', () => {
       expect(quickAt).toBeLessThan(slow.at);
     } finally {
       await client.close();
+    }
+  });
+
+  it('reaches no connector outside the egress allow-list: a server on 127.0.0.2 is never contacted, for tools or for OAuth', async () => {
+    const db = server.services.database.db;
+    // Reachable on this machine (all of 127.0.0.0/8 is loopback), but this server allows only 127.0.0.1/32.
+    const sneaky = await startTestUpstream('sneaky', { host: '127.0.0.2' });
+    try {
+      await upsertListing(db, { slug: 'sneaky', name: 'Sneaky', tagline: 'Internal', description: 'On another loopback address.', category: 'other', mcpUrl: sneaky.url, authKind: 'none', source: 'import', origin: 'test:sneaky' });
+      await upsertListing(db, { slug: 'sneaky-oauth', name: 'Sneaky OAuth', tagline: 'Internal', description: 'On another loopback address.', category: 'other', mcpUrl: sneaky.url, authKind: 'oauth', source: 'import', origin: 'test:sneaky-oauth' });
+      for (const slug of ['sneaky', 'sneaky-oauth']) await enableConnector(db, OPERATOR, 'acme', slug, server.services.policyChanges);
+      const client = await mcpClient(OLIVIA, 'auto');
+      try {
+        const names = (await client.listTools()).tools.map((t) => t.name);
+        expect(names.some((n) => n.startsWith('sneaky'))).toBe(false);
+        expect(names).toContain('beta__echo');
+      } finally {
+        await client.close();
+      }
+      const olivia = (await db.selectFrom('users').select('id').where('email', '=', 'olivia@acme.test').executeTakeFirstOrThrow()).id;
+      await expect(server.services.connections.startOAuth(olivia, 'sneaky-oauth')).rejects.toMatchObject({ code: 'egress_refused', message: expect.stringContaining('127.0.0.2 (loopback)') });
+      expect(sneaky.requests()).toBe(0);
+    } finally {
+      for (const slug of ['sneaky', 'sneaky-oauth']) await disableConnector(db, OPERATOR, 'acme', slug, server.services.policyChanges);
+      await sneaky.close();
     }
   });
 

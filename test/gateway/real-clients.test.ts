@@ -64,7 +64,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  server = await startServer(loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent' }, configFile: file }), { logger: createLogger('silent') });
+  server = await startServer(loadConfig({ env: { ...storage.env, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'silent', SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' }, configFile: file }), { logger: createLogger('silent') });
   const db = server.services.database.db;
   await upsertListing(db, { slug: 'beta', name: 'Beta', tagline: 'Echo', description: 'Enabled in acme.', category: 'other', mcpUrl: beta.url, authKind: 'none', source: 'import', origin: 'test:beta' });
   await upsertListing(db, { slug: 'gamma', name: 'Gamma', tagline: 'Echo', description: 'Enabled in globex only.', category: 'other', mcpUrl: gamma.url, authKind: 'none', source: 'import', origin: 'test:gamma' });

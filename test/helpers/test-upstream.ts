@@ -16,9 +16,11 @@ export interface TestUpstreamOptions {
   widget?: boolean;
   /** Offer `confirm_first`, which asks the client a question (2026 input_required) before it answers. */
   asks?: boolean;
+  /** The loopback address to listen on (default 127.0.0.1; Linux answers on all of 127.0.0.0/8). */
+  host?: string;
 }
 
-export async function startTestUpstream(name: string, options: TestUpstreamOptions = {}): Promise<{ url: string; calls: Record<string, number>; close(): Promise<void> }> {
+export async function startTestUpstream(name: string, options: TestUpstreamOptions = {}): Promise<{ url: string; calls: Record<string, number>; requests(): number; close(): Promise<void> }> {
   const calls: Record<string, number> = {};
   const count = (tool: string) => (calls[tool] = (calls[tool] ?? 0) + 1);
   const handler = createMcpHandler(() => {
@@ -78,11 +80,16 @@ export async function startTestUpstream(name: string, options: TestUpstreamOptio
     }
     res.end();
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  const host = options.host ?? '127.0.0.1';
+  let requests = 0;
+  http.on('request', () => requests++);
+  await new Promise<void>((resolve) => http.listen(0, host, resolve));
+  const url = `http://${host}:${(http.address() as AddressInfo).port}/mcp`;
   return {
     url,
     calls,
+    /** HTTP requests of any kind it received. */
+    requests: () => requests,
     close: async () => {
       await handler.close();
       http.closeAllConnections();

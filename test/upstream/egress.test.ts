@@ -394,6 +394,42 @@ describe('egress guard: connections are pinned to checked addresses', () => {
   });
 });
 
+describe('egress guard: allowed origins (services Switchboard started itself)', () => {
+  let server: Awaited<ReturnType<typeof localServer>>;
+  let other: Awaited<ReturnType<typeof localServer>>;
+  beforeAll(async () => {
+    server = await localServer();
+    other = await localServer();
+  });
+  afterAll(async () => {
+    await server.close();
+    await other.close();
+  });
+
+  it('opens exactly that IP and port, through fetch, check() and the agents; the next port on the same address stays shut', async () => {
+    const guard = new EgressGuard({ allowOrigins: [`http://127.0.0.1:${server.port}`] });
+    try {
+      expect((await guard.fetch(`http://127.0.0.1:${server.port}/ok`)).status).toBe(200);
+      expect((await guard.check(`http://127.0.0.1:${server.port}/mcp`)).addresses).toEqual([{ address: '127.0.0.1', family: 4 }]);
+      expect((await get(`http://127.0.0.1:${server.port}/ok`, guard.httpAgent)).status).toBe(200);
+      expect((await refusal(guard.fetch(`http://127.0.0.1:${other.port}/ok`))).category).toBe('loopback');
+      expect((await refusal(guard.check(`http://127.0.0.1:${other.port}/`))).category).toBe('loopback');
+      await expect(get(`http://127.0.0.1:${other.port}/ok`, guard.httpAgent)).rejects.toBeInstanceOf(EgressRefusedError);
+      expect(other.seen).toEqual([]);
+      // withAllowed keeps the origins.
+      const wider = guard.withAllowed(['10.0.0.0/8']);
+      expect((await wider.fetch(`http://127.0.0.1:${server.port}/ok`)).status).toBe(200);
+      await wider.close();
+    } finally {
+      await guard.close();
+    }
+  });
+
+  it('takes only IP origins', () => {
+    expect(() => new EgressGuard({ allowOrigins: ['http://localhost:3000'] })).toThrow(/must name an IP address/);
+  });
+});
+
 describe('egress guard: redirects', () => {
   let a: Awaited<ReturnType<typeof localServer>>;
   let b: Awaited<ReturnType<typeof localServer>>;

@@ -80,8 +80,13 @@ export function connectorRoutes(app: OpenAPIHono<AppEnv>): void {
     const { userId } = requirePrincipal(c);
     const body = c.req.valid('json');
     // People may point the server only at public https registries; the operator's CLI may import from anywhere.
-    if (body.registryUrl !== undefined) await assertPublicHttpsUrl(body.registryUrl, 'The registry URL');
-    const source = body.serverJson !== undefined ? { serverJson: body.serverJson } : { registryUrl: body.registryUrl! };
+    const egress = c.get('services').egress;
+    if (body.registryUrl !== undefined) {
+      await assertPublicHttpsUrl(body.registryUrl, 'The registry URL');
+      // The check above gives the early, specific answer; the guard's fetch keeps it true at connect time.
+      if (egress) await egress.check(body.registryUrl);
+    }
+    const source = body.serverJson !== undefined ? { serverJson: body.serverJson } : { registryUrl: body.registryUrl!, ...(egress ? { fetchOptions: { fetch: egress.fetch } } : {}) };
     const report = await importConnectors(c.get('services').database.db, asUser(userId), source);
     return c.json(importReportOut(report), 200);
   });
