@@ -7,6 +7,7 @@ import type { AppEnv } from './context.ts';
 import { sendError } from './errors.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -53,6 +54,7 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   tokenRoutes(api);
   mcpClientRoutes(api);
   organizationRoutes(api);
+  auditRoutes(api);
   policyRoutes(api);
   connectorRoutes(api);
   connectionRoutes(api);

@@ -1,5 +1,6 @@
 import { auth, type FetchLike, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
 import type { Kysely } from 'kysely';
+import { recordPersonalEvent, type AuditActor } from '../audit/events.ts';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { egressRefusalIn } from '../upstream/egress.ts';
@@ -86,6 +87,18 @@ export class ConnectionService {
   #changed(userId: string, connector: string): void {
     this.invalidate(userId);
     void this.#deps.changes?.publish({ kind: 'connection', orgId: null, connector, userId }).catch(() => {});
+  }
+
+  /**
+   * Connection changes are not made in one transaction with anything (tokens are saved by the OAuth client,
+   * revocation talks to the upstream), so the event follows the change it records. Failing to store it is
+   * logged loudly but does not undo or misreport a connection that did change.
+   */
+  async #audit(userId: string, slug: string, action: 'connected' | 'disconnected' | 'expired', details: Record<string, unknown>): Promise<void> {
+    const actor: AuditActor = action === 'expired' ? { kind: 'system' } : { kind: 'user', userId };
+    await recordPersonalEvent(this.#deps.db, userId, { kind: 'connection', action, actor, userId, connector: slug, subject: slug, details }).catch((err: unknown) =>
+      this.#deps.log.error({ err, connector: slug, user: userId, action }, 'audit event could not be stored'),
+    );
   }
 
   async authKindOf(slug: string): Promise<ConnectorTarget['auth']> {
@@ -177,6 +190,7 @@ export class ConnectionService {
       throw authorizationFailed(connector, `the authorization could not be completed (${(err as Error).message})`, err);
     }
     this.#deps.log.info({ connector: connector.slug, user: row.user_id }, 'connection established');
+    await this.#audit(row.user_id, connector.slug, 'connected', { authKind: 'oauth' });
     this.#changed(row.user_id, connector.slug);
     return { userId: row.user_id, connector: connector.slug, returnTo: row.return_to };
   }
@@ -187,6 +201,8 @@ export class ConnectionService {
     if (connector.auth === 'oauth') throw invalidInput(`${connector.name} uses OAuth; connect it through its authorization page instead.`);
     const clean = connector.auth === 'headers' ? validateHeaders(connector, headers) : {};
     const row = await this.store.saveStatic(userId, connector, clean);
+    // Header names only: their values are credentials.
+    await this.#audit(userId, connector.slug, 'connected', { authKind: connector.auth, headerNames: Object.keys(clean) });
     this.#changed(userId, connector.slug);
     return this.store.summary(row);
   }
@@ -265,6 +281,7 @@ export class ConnectionService {
       if (rejected !== undefined || (row.expires_at && row.expires_at.getTime() <= this.#now())) {
         const reason = 'the access token ended and the service gave no way to renew it';
         await this.store.markExpired(row.id, reason);
+        await this.#audit(userId, connector.slug, 'expired', { reason });
         this.#changed(userId, connector.slug);
         throw connectionExpired(this.#deps.publicUrl, connector, reason);
       }
@@ -286,6 +303,7 @@ export class ConnectionService {
     if (provider.grantInvalid || result !== 'AUTHORIZED' || !provider.savedConnection) {
       const reason = 'the service refused to renew access; it may have been revoked';
       await this.store.markExpired(row.id, reason);
+      await this.#audit(userId, connector.slug, 'expired', { reason });
       this.#changed(userId, connector.slug);
       this.#deps.log.info({ connector: connector.slug, user: userId }, 'connection expired: refresh refused');
       throw connectionExpired(this.#deps.publicUrl, connector, reason);
@@ -310,6 +328,7 @@ export class ConnectionService {
       if (result.outcome === 'failed') this.#deps.log.warn({ connector: slug, detail: result.detail }, 'disconnect: upstream revocation failed; secrets deleted anyway');
     }
     await this.store.delete(row.id);
+    await this.#audit(userId, slug, 'disconnected', { revocation });
     this.#deps.log.info({ connector: slug, user: userId, revocation }, 'connection removed');
     this.#changed(userId, slug);
     return { revocation };

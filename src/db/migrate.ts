@@ -8,6 +8,8 @@ import * as m0004 from './migrations/0004_policy.ts';
 import * as m0005 from './migrations/0005_mcp_auth.ts';
 import * as m0006 from './migrations/0006_audit.ts';
 import * as m0007 from './migrations/0007_listing_call_timeout.ts';
+import * as m0008 from './migrations/0008_connector_ui_setting.ts';
+import * as m0009 from './migrations/0009_audit_admin_events.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +20,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_mcp_auth': m0005,
   '0006_audit': m0006,
   '0007_listing_call_timeout': m0007,
+  '0008_connector_ui_setting': m0008,
+  '0009_audit_admin_events': m0009,
 };
 
 export interface MigrationReport {

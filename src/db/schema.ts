@@ -114,22 +114,38 @@ export interface ConnectorListingsTable {
 }
 
 /** One row per tool call through the gateway core: who, what, the policy decision, the outcome. */
+/**
+ * The audit log: tool calls (`kind` 'tool_call') and administrative changes, append-only (a trigger refuses
+ * UPDATE, DELETE and TRUNCATE; migration 0009). See docs/audit.md.
+ */
 export interface AuditEventsTable {
   id: Generated<string>;
   at: CreatedAt;
-  user_id: string;
+  kind: ColumnType<AuditKind, AuditKind | undefined, never>;
+  /** The person who acted: the caller of a tool, the member who made a change; null when the operator or Switchboard did. */
+  user_id: string | null;
   org_id: string | null;
-  connector_slug: string;
-  tool: string;
-  decision: 'allow' | 'ask' | 'block';
-  outcome: 'ok' | 'error' | 'refused';
-  latency_ms: number;
+  connector_slug: string | null;
+  tool: string | null;
+  decision: 'allow' | 'ask' | 'block' | null;
+  outcome: 'ok' | 'error' | 'refused' | null;
+  latency_ms: number | null;
   /** Which way in: mcp, chat, api. */
-  surface: string;
+  surface: string | null;
   request_id: string | null;
   /** Why a call was refused or failed (never arguments or results). */
   detail: string | null;
+  /** Admin events: what was done (enabled, role_changed, …). */
+  action: string | null;
+  /** Admin events: who did it, a user id, 'operator' or 'system'. */
+  actor: string | null;
+  /** Admin events: what it was done to (the member's user id, the connector slug). */
+  subject: string | null;
+  /** Admin events: the new rules, old and new role…; never secrets. Written as a JSON string. */
+  details: ColumnType<unknown, string | null | undefined, never>;
 }
+
+export type AuditKind = 'tool_call' | 'enablement' | 'policy' | 'connection' | 'membership';
 
 /** Data keys of the credential vault, each wrapped under the secret key (see src/connections/vault.ts). */
 export interface VaultKeysTable {
@@ -205,6 +221,15 @@ export interface OrgConnectorsTable {
   enabled_at: CreatedAt;
 }
 
+/** An organization's settings for one connector that are not policy rules: its interactive UI switch. */
+export interface OrgConnectorSettingsTable {
+  org_id: string;
+  connector_slug: string;
+  ui_enabled: Generated<boolean>;
+  updated_by: string | null;
+  updated_at: CreatedAt;
+}
+
 /** An organization's rules for one connector (src/policy). */
 export interface OrgConnectorRulesTable {
   org_id: string;
@@ -250,6 +275,7 @@ export interface DB {
   org_connector_rules: OrgConnectorRulesTable;
   user_connector_rules: UserConnectorRulesTable;
   audit_events: AuditEventsTable;
+  org_connector_settings: OrgConnectorSettingsTable;
   vault_keys: VaultKeysTable;
   oauth_clients: OAuthClientsTable;
   connector_oauth_clients: ConnectorOAuthClientsTable;

@@ -41,7 +41,11 @@ export interface GatewayToolList {
   byName: Map<string, GatewayTool>;
 }
 
-export type GatewayConnector = ConnectorTarget & { callTimeoutMs?: number };
+export type GatewayConnector = ConnectorTarget & {
+  callTimeoutMs?: number;
+  /** An owner switched its interactive UI off in the caller's organization (its ui:// resources are withheld). */
+  uiHidden?: boolean;
+};
 
 export interface GatewayDeps {
   connections: ConnectionService;
@@ -68,6 +72,13 @@ export interface ToolCallOptions {
   clientCapabilities?: CallOptions['clientCapabilities'];
 }
 
+/** A tool's metadata without its pointers to an interactive UI (MCP Apps `ui`, and the older `ui/resourceUri`). */
+function withoutUi(meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!meta || !('ui' in meta || 'ui/resourceUri' in meta)) return meta;
+  const { ui: _ui, 'ui/resourceUri': _old, ...rest } = meta;
+  return rest;
+}
+
 /** An upstream answered 401 after a fresh token: the person's grant is no longer good there. */
 function isUpstreamUnauthorized(err: unknown): boolean {
   const e = err as { status?: unknown; code?: unknown; data?: { status?: unknown }; message?: unknown; name?: unknown };
@@ -90,7 +101,11 @@ export class GatewayCore {
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
     this.naming = namingProfile(deps.naming ?? 'namespaced');
-    this.upstreams = new UpstreamDirectory(deps, this.naming, async (caller) => this.usableConnectors(caller.userId, (await deps.policy.forPerson(caller.userId, caller.orgId)).connectors));
+    this.upstreams = new UpstreamDirectory(deps, this.naming, async (caller) => {
+      const person = await deps.policy.forPerson(caller.userId, caller.orgId);
+      const usable = await this.usableConnectors(caller.userId, person.connectors);
+      return usable.map((c) => (person.uiEnabled(c.slug) ? c : { ...c, uiHidden: true }));
+    });
   }
 
   async listTools(caller: Caller, policy?: PersonPolicy): Promise<GatewayToolList> {
@@ -123,7 +138,7 @@ export class GatewayCore {
         const verdict = person.decide(connector.slug, { name: tool.name, annotations: tool.annotations });
         if (verdict.decision === 'block') return [];
         const name = this.naming.toolName(connector.slug, tool.name);
-        const meta = this.naming.toolMeta(connector.slug, tool._meta);
+        const meta = this.naming.toolMeta(connector.slug, person.uiEnabled(connector.slug) ? tool._meta : withoutUi(tool._meta));
         return [
           {
             name,

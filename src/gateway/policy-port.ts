@@ -14,6 +14,8 @@ export interface PersonPolicy {
   /** The connectors this person may use in this organization (enabled, available on the plan, not switched off). */
   connectors: string[];
   decide(connector: string, tool: { name: string; annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean } | undefined }): ToolVerdict;
+  /** False when an owner switched the connector's interactive UI off: no `ui://` resources, no UI pointers on tools. */
+  uiEnabled(connector: string): boolean;
 }
 
 export interface PolicyPort {

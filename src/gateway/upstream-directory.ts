@@ -10,6 +10,7 @@ import type { NamingProfile } from './naming.ts';
 const RESOURCE_NOT_FOUND = -32002;
 const INVALID_PARAMS = -32602;
 const MAX_PAGES = 50;
+const isUi = (uri: string) => uri.startsWith('ui://');
 
 /** A 2026 multi-round-trip relayed between the person's client and the connector (see mcp-server.ts). */
 export interface Relay {
@@ -81,13 +82,13 @@ export class UpstreamDirectory {
   }
 
   /** A list across connectors; a connector that fails is left out (and logged), never fails the others. */
-  async #gather<T>(caller: Caller, capability: Capability, what: string, list: (client: Client) => Promise<T[]>): Promise<Array<Named<T>>> {
+  async #gather<T>(caller: Caller, capability: Capability, what: string, list: (client: Client) => Promise<T[]>): Promise<Array<Named<T> & { uiHidden: boolean }>> {
     const usable = await this.#usable(caller);
     const lists = await Promise.all(
       usable.map(async (connector) => {
         try {
           const items = (await this.#with(caller, connector, capability, what, list)) ?? [];
-          return items.map((item) => ({ connector: connector.slug, item }));
+          return items.map((item) => ({ connector: connector.slug, item, uiHidden: connector.uiHidden === true }));
         } catch (err) {
           this.#deps.log.warn({ connector: connector.slug, err: (err as Error).message }, `could not ${what}`);
           return [];
@@ -104,7 +105,8 @@ export class UpstreamDirectory {
         return { items: r.resources, nextCursor: r.nextCursor };
       }),
     );
-    return found.map(({ connector, item }) => ({ ...item, uri: this.#naming.resourceUri(connector, item.uri) }));
+    // An owner switched the connector's interactive UI off: its ui:// resources are withheld.
+    return found.filter((f) => !(f.uiHidden && isUi(f.item.uri))).map(({ connector, item }) => ({ ...item, uri: this.#naming.resourceUri(connector, item.uri) }));
   }
 
   async listResourceTemplates(caller: Caller): Promise<ResourceTemplate[]> {
@@ -114,7 +116,7 @@ export class UpstreamDirectory {
         return { items: r.resourceTemplates, nextCursor: r.nextCursor };
       }),
     );
-    return found.map(({ connector, item }) => ({ ...item, uriTemplate: this.#naming.resourceUri(connector, item.uriTemplate) }));
+    return found.filter((f) => !(f.uiHidden && isUi(f.item.uriTemplate))).map(({ connector, item }) => ({ ...item, uriTemplate: this.#naming.resourceUri(connector, item.uriTemplate) }));
   }
 
   async listPrompts(caller: Caller): Promise<Array<Named<Prompt> & { name: string }>> {
@@ -134,8 +136,8 @@ export class UpstreamDirectory {
   async #forUri<T>(caller: Caller, uri: string, what: string, fn: (client: Client, uri: string) => Promise<T>, peer?: DownstreamPeer): Promise<{ connector: string; result: T }> {
     const usable = await this.#usable(caller);
     const parsed = this.#naming.parseUri(uri);
-    const candidates = parsed ? usable.filter((c) => c.slug === parsed.connector) : usable;
     const original = parsed?.uri ?? uri;
+    const candidates = (parsed ? usable.filter((c) => c.slug === parsed.connector) : usable).filter((c) => !(c.uiHidden && isUi(original)));
     let lastError: unknown;
     for (const connector of candidates) {
       try {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { recordAdminEvent } from '../audit/events.ts';
 import type { DB } from '../db/schema.ts';
 import type { Role } from '../config/schema.ts';
 import { AppError, conflict, forbidden, notFound } from '../shared/app-error.ts';
@@ -67,6 +68,7 @@ export async function addMember(db: Kysely<DB>, actor: Actor, orgSlug: string, e
       throw conflict(`${org.name} already has a primary owner; transfer primary ownership instead.`);
     }
     const row = await trx.insertInto('memberships').values({ org_id: org.id, user_id: user.id, role }).returning('created_at').executeTakeFirstOrThrow();
+    await recordAdminEvent(trx, org.id, { kind: 'membership', action: 'member_added', actor, subject: user.id, details: { email: user.email, role } });
     return { userId: user.id, email: user.email, name: user.name, role, joinedAt: row.created_at };
   });
 }
@@ -83,6 +85,7 @@ export async function changeRole(db: Kysely<DB>, actor: Actor, orgSlug: string, 
       throw conflict(`${org.name} would be left without an owner; make someone else an owner first.`);
     }
     await trx.updateTable('memberships').set({ role }).where('org_id', '=', org.id).where('user_id', '=', userId).execute();
+    await recordAdminEvent(trx, org.id, { kind: 'membership', action: 'role_changed', actor, subject: userId, details: { from: current, to: role } });
   });
 }
 
@@ -99,6 +102,7 @@ export async function removeMember(db: Kysely<DB>, actor: Actor, orgSlug: string
       throw conflict(`${org.name} would be left without an owner; make someone else an owner first.`);
     }
     await trx.deleteFrom('memberships').where('org_id', '=', org.id).where('user_id', '=', userId).execute();
+    await recordAdminEvent(trx, org.id, { kind: 'membership', action: 'member_removed', actor, subject: userId, details: { role: current, left: leaving } });
   });
 }
 
@@ -109,8 +113,9 @@ export async function transferPrimaryOwnership(db: Kysely<DB>, actor: Actor, org
     if (target === undefined) throw notFound(`That person is not a member of ${org.name}; add them first.`);
     if (target === 'primary_owner') return;
     // Demote first: the unique index allows one primary owner at any instant.
-    await trx.updateTable('memberships').set({ role: 'owner' }).where('org_id', '=', org.id).where('role', '=', 'primary_owner').execute();
+    const previous = await trx.updateTable('memberships').set({ role: 'owner' }).where('org_id', '=', org.id).where('role', '=', 'primary_owner').returning('user_id').executeTakeFirst();
     await trx.updateTable('memberships').set({ role: 'primary_owner' }).where('org_id', '=', org.id).where('user_id', '=', toUserId).execute();
+    await recordAdminEvent(trx, org.id, { kind: 'membership', action: 'primary_owner_transferred', actor, subject: toUserId, details: { from: previous?.user_id ?? null, toPreviousRole: target } });
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { recordAdminEvent, recordPersonalEvent } from '../audit/events.ts';
 import type { z } from 'zod';
 import type { Plan, Role } from '../config/schema.ts';
 import { describeIssue, formatPath } from '../config/errors.ts';
@@ -136,6 +137,7 @@ export async function enableConnector(db: Kysely<DB>, actor: Actor, orgSlug: str
       throw forbidden(`${listing.name} is not available on ${org.name}'s ${org.plan} plan (it is available on: ${listing.plans.join(', ')}). Ask the primary owner about the plan.`);
     }
     const changed = await ensureEnabled(trx, org.id, connectorSlug, actor.kind === 'user' ? actor.userId : null);
+    if (changed) await recordAdminEvent(trx, org.id, { kind: 'enablement', action: 'enabled', actor, connector: connectorSlug, subject: connectorSlug });
     const [enablement] = await enablements(trx, org.id, connectorSlug);
     return { changed, orgId: org.id, enablement: enablement! };
   });
@@ -149,6 +151,7 @@ export async function disableConnector(db: Kysely<DB>, actor: Actor, orgSlug: st
     const org = await orgFor(trx, actor, orgSlug, 'remove connectors from');
     const deleted = await trx.deleteFrom('org_connectors').where('org_id', '=', org.id).where('connector_slug', '=', connectorSlug).executeTakeFirst();
     if (deleted.numDeletedRows === 0n) await getListing(trx, connectorSlug); // an unknown slug is a 404, an un-enabled one is a no-op
+    else await recordAdminEvent(trx, org.id, { kind: 'enablement', action: 'disabled', actor, connector: connectorSlug, subject: connectorSlug });
     return { changed: deleted.numDeletedRows > 0n, orgId: org.id };
   });
   if (changed) await notify(bus, { kind: 'enablement', orgId, connector: connectorSlug });
@@ -198,7 +201,12 @@ export async function setOrgRules(db: Kysely<DB>, actor: Actor, orgSlug: string,
     const org = await orgFor(trx, actor, orgSlug, 'set rules for connectors in');
     await getListing(trx, connectorSlug);
     const changed = await writeOrgRules(trx, org.id, connectorSlug, rules, actor.kind === 'user' ? actor.userId : null);
-    return { changed, orgId: org.id, rules: await orgRulesOf(trx, org.id, connectorSlug) };
+    const stored = await orgRulesOf(trx, org.id, connectorSlug);
+    if (changed) {
+      const { categories, tools, overrides } = stored;
+      await recordAdminEvent(trx, org.id, { kind: 'policy', action: 'org_rules_set', actor, connector: connectorSlug, subject: connectorSlug, details: { rules: { categories, tools, overrides } } });
+    }
+    return { changed, orgId: org.id, rules: stored };
   });
   if (result.changed) await notify(bus, { kind: 'policy', orgId: result.orgId, connector: connectorSlug });
   return { changed: result.changed, rules: result.rules };
@@ -287,6 +295,7 @@ export async function setPersonRules(db: Kysely<DB>, userId: string, connectorSl
         .values({ user_id: userId, connector_slug: connectorSlug, ...values })
         .onConflict((oc) => oc.columns(['user_id', 'connector_slug']).doUpdateSet(values))
         .execute();
+      await recordPersonalEvent(trx, userId, { kind: 'policy', action: 'person_rules_set', actor: { kind: 'user', userId }, connector: connectorSlug, subject: connectorSlug, details: { rules: next } });
     }
     return { changed: !same, rules: await personRulesOf(trx, userId, connectorSlug) };
   });
@@ -300,7 +309,7 @@ export async function setPersonRules(db: Kysely<DB>, userId: string, connectorSl
  * The organization, with the actor's right checked: any member may read; owners, the primary owner and
  * the operator may change. Someone else's organization answers like a missing one (slugs are not for probing).
  */
-async function orgFor(db: Db, actor: Actor, orgSlug: string, action: 'read' | string) {
+export async function orgFor(db: Db, actor: Actor, orgSlug: string, action: 'read' | string) {
   const org = await db.selectFrom('organizations').select(['id', 'slug', 'name', 'plan']).where('slug', '=', orgSlug).executeTakeFirst();
   if (!org) throw notFound(`No organization has the slug "${orgSlug}"; check the spelling, or list your organizations with GET /api/v1/me.`);
   if (actor.kind === 'operator') return org;

@@ -6,12 +6,14 @@ import { TtlCache } from '../shared/ttl-cache.ts';
 import type { ListingFinder } from './connector-resolver.ts';
 import type { PersonPolicy, PolicyPort } from '../gateway/policy-port.ts';
 import { decideFor, loadPolicyContext } from '../policy/store.ts';
+import { uiDisabledConnectors } from '../policy/interactive-ui.ts';
 
 /** Decisions that close a whole connector, whatever the tool. */
 const CONNECTOR_WIDE = new Set(['plan', 'enablement', 'person-off']);
 
 const NO_ORGANIZATION: PersonPolicy = {
   connectors: [],
+  uiEnabled: () => false,
   decide: () => ({ decision: 'block', reason: 'You belong to no organization, so no connector is enabled for you. Ask an owner to add you to one.' }),
 };
 
@@ -25,11 +27,12 @@ export function policyPort(db: Kysely<DB>, options: { find?: ListingFinder; ttlM
   const find = options.find ?? ((slug: string) => findListing(db, slug));
   const cache = new TtlCache<PersonPolicy>({ ttlMs: options.ttlMs ?? 15_000 });
   const load = async (userId: string, orgId: string): Promise<PersonPolicy> => {
-    const ctx = await loadPolicyContext(db, userId, orgId);
+    const [ctx, uiOff] = await Promise.all([loadPolicyContext(db, userId, orgId), uiDisabledConnectors(db, orgId)]);
     const listings = (await Promise.all([...ctx.enabled].map((slug) => find(slug)))).filter((l): l is Listing => l !== undefined);
     const bySlug = new Map(listings.map((l) => [l.slug, l]));
     return {
       connectors: listings.filter((l) => !CONNECTOR_WIDE.has(decideFor(ctx, l, { name: '' }).source)).map((l) => l.slug),
+      uiEnabled: (slug) => !uiOff.has(slug),
       decide: (slug, tool) => {
         const listing = bySlug.get(slug);
         if (!listing) return { decision: 'block', reason: `${ctx.org.name} has not enabled "${slug}". Ask an owner to add it to your team.` };

@@ -88,6 +88,14 @@ describe('connecting the demo tracker', () => {
     expect(list.connections).toEqual([expect.objectContaining({ connector: 'demo-tracker', status: 'connected' })]);
     expect(list.connections[0]!.scope).toContain('tracker.read');
     expect(JSON.stringify(list)).not.toMatch(/access_token|refresh_token/);
+    // Each connection is an audit event of its person, with no secret in it.
+    const events = await database.db.selectFrom('audit_events').select(['user_id', 'action', 'actor', 'connector_slug', 'details']).where('kind', '=', 'connection').where('action', '=', 'connected').execute();
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ user_id: olivia.user.id, actor: olivia.user.id, connector_slug: 'demo-tracker', details: { authKind: 'oauth' } }),
+        expect.objectContaining({ user_id: max.user.id, actor: max.user.id, connector_slug: 'demo-tracker', details: { authKind: 'oauth' } }),
+      ]),
+    );
   });
 
   it('each person sees only what they may see in the tracker', async () => {
@@ -180,6 +188,9 @@ describe('connecting the demo tracker', () => {
     const row = await database.db.selectFrom('connections').selectAll().where('user_id', '=', olivia.user.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'expired', access_token_enc: null, refresh_token_enc: null });
     expect(row.status_reason).toMatch(/refused to renew/);
+    // Found dead on refresh: recorded as Switchboard's doing, for the person concerned.
+    const expired = await database.db.selectFrom('audit_events').select(['user_id', 'actor', 'details']).where('kind', '=', 'connection').where('action', '=', 'expired').where('user_id', '=', olivia.user.id).execute();
+    expect(expired).toEqual([expect.objectContaining({ actor: 'system', details: { reason: expect.stringMatching(/refused to renew/) } })]);
     // Reconnecting brings it back.
     expect((await connectAs(olivia, alice)).status).toBe(302);
     expect((await service().get(olivia.user.id, connector.slug))?.status).toBe('connected');

@@ -29,6 +29,7 @@ const verdicts = new Map<string, ToolVerdict>();
 const policy: PolicyPort = {
   forPerson: async () => ({
     connectors: ['alpha', 'beta'],
+    uiEnabled: () => true,
     decide: (connector, tool) => verdicts.get(`${connector}/${tool.name}`) ?? { decision: 'allow', reason: 'allowed' },
   }),
 };
@@ -109,7 +110,7 @@ describe('gateway core', () => {
   it('records an audit event for every call, with the decision and outcome', async () => {
     // Written in the background, in batches: the calls above did not wait for them.
     await audit.flush();
-    const rows = await database.db.selectFrom('audit_events').selectAll().where('user_id', '=', someone.user.id).orderBy('id').execute();
+    const rows = await database.db.selectFrom('audit_events').selectAll().where('user_id', '=', someone.user.id).where('kind', '=', 'tool_call').orderBy('id').execute();
     expect(rows.map((r) => [r.connector_slug, r.tool, r.decision, r.outcome])).toEqual(
       expect.arrayContaining([
         ['alpha', 'erase_everything', 'ask', 'refused'],
@@ -118,7 +119,7 @@ describe('gateway core', () => {
         ['beta', 'echo', 'allow', 'ok'],
       ]),
     );
-    expect(rows.every((r) => r.surface === 'mcp' && r.request_id === 'req_test' && r.latency_ms >= 0)).toBe(true);
+    expect(rows.every((r) => r.surface === 'mcp' && r.request_id === 'req_test' && (r.latency_ms ?? -1) >= 0)).toBe(true);
   });
 
   it('keeps serving the last good tool list of a connector that went down, marked stale, without failing the others', async () => {
@@ -132,7 +133,7 @@ describe('gateway core', () => {
     // Lists are asked for again on every use here, so the outage is seen at once.
     const shortPool = new UpstreamPool({ toolsTtlMs: 0, connectTimeoutMs: 1_000 });
     const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, VAULT_KEY), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
-    const twoPolicy: PolicyPort = { forPerson: async () => ({ connectors: ['beta', 'flaky'], decide: () => ({ decision: 'allow', reason: 'allowed' }) }) };
+    const twoPolicy: PolicyPort = { forPerson: async () => ({ connectors: ['beta', 'flaky'], uiEnabled: () => true, decide: () => ({ decision: 'allow', reason: 'allowed' }) }) };
     const local = new GatewayCore({ connections, resolveConnector, policy: twoPolicy, pool: shortPool, audit, log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
     try {
       const before = await local.listTools(caller());

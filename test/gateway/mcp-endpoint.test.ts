@@ -405,6 +405,56 @@ describe('POST /mcp', () => {
     }
   });
 
+  it("an owner switches a connector's interactive UI off without switching it off: text results stay, ui:// resources go, at once", async () => {
+    const db = server.services.database.db;
+    const widget = await startTestUpstream('widget', { widget: true });
+    const ui = (token: string, enabled?: boolean) =>
+      fetch(`${server.url}/api/v1/orgs/acme/connectors/gadgets/ui`, {
+        method: enabled === undefined ? 'GET' : 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(enabled === undefined ? {} : { body: JSON.stringify({ enabled }) }),
+      });
+    try {
+      await upsertListing(db, { slug: 'gadgets', name: 'Gadgets', tagline: 'UI', description: 'An interactive connector.', category: 'other', mcpUrl: widget.url, authKind: 'none', source: 'import', origin: 'test:gadgets', interactive: true });
+      await enableConnector(db, OPERATOR, 'acme', 'gadgets', server.services.policyChanges);
+      expect(await (await ui(MAX)).json()).toMatchObject({ ui: { connector: 'gadgets', enabled: true } });
+      // A member may read the setting but not change it.
+      expect((await ui(MAX, false)).status).toBe(403);
+      const off = await ui(OLIVIA, false);
+      expect(off.status).toBe(200);
+      expect(await off.json()).toMatchObject({ ui: { enabled: false }, changed: true });
+      // The change is in the organization's audit log, with the request's reference.
+      const event = await db.selectFrom('audit_events').select(['kind', 'action', 'subject', 'details', 'request_id']).where('action', '=', 'interactive_ui_set').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      expect(event).toMatchObject({ kind: 'policy', subject: 'gadgets', details: { enabled: false }, request_id: off.headers.get('x-request-id') });
+      for (const mode of ['auto', 'legacy'] as const) {
+        const client = await mcpClient(MAX, mode);
+        try {
+          const tool = (await client.listTools()).tools.find((t) => t.name === 'gadgets__show_widget')!;
+          expect(tool._meta?.['ui']).toBeUndefined();
+          expect(tool._meta?.['io.switchboard/origin']).toEqual({ connector: 'gadgets', tool: 'show_widget' });
+          expect(text(await client.callTool({ name: 'gadgets__show_widget', arguments: {} }))).toBe('shown');
+          expect((await client.listResources()).resources.map((r) => r.uri)).not.toContain('ui://gadgets/widget/index.html');
+          await expect(client.readResource({ uri: 'ui://gadgets/widget/index.html' })).rejects.toThrow(/Resource not found/);
+        } finally {
+          await client.close();
+        }
+      }
+      // Back on: the pointer and the resource return.
+      expect(await (await ui(OLIVIA, true)).json()).toMatchObject({ ui: { enabled: true }, changed: true });
+      const client = await mcpClient(MAX, 'auto');
+      try {
+        const tool = (await client.listTools()).tools.find((t) => t.name === 'gadgets__show_widget')!;
+        expect(tool._meta).toMatchObject({ ui: { resourceUri: 'ui://gadgets/widget/index.html' } });
+        expect((await client.readResource({ uri: 'ui://gadgets/widget/index.html' })).contents).toHaveLength(1);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await disableConnector(db, OPERATOR, 'acme', 'gadgets', server.services.policyChanges);
+      await widget.close();
+    }
+  });
+
   it('a 2026 call relayed straight to a 2026 connector is capped, stripped of the connector\'s protocol metadata and audited like any other', async () => {
     const db = server.services.database.db;
     const client = await mcpClient(OLIVIA, 'auto');

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { withRequestId } from '../../audit/context.ts';
 import { requestReference } from '../../shared/crypto.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppServices } from '../services.ts';
@@ -16,7 +17,8 @@ export function requestContext(services: AppServices): MiddlewareHandler<AppEnv>
     c.set('principal', undefined);
     c.header('X-Request-Id', requestId);
     try {
-      await next();
+      // Audit events recorded while serving this request carry its id (src/audit/context.ts).
+      await withRequestId(requestId, next);
     } finally {
       const seconds = (performance.now() - started) / 1000;
       // The matched pattern, not the raw path: one series per route, whatever the ids in the URL.

@@ -18,6 +18,7 @@ import {
   type OrgRules,
   type PersonRules,
 } from '../../policy/store.ts';
+import { getInteractiveUi, setInteractiveUi, type InteractiveUiSetting } from '../../policy/interactive-ui.ts';
 import { notFound } from '../../shared/app-error.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../errors.ts';
@@ -178,7 +179,51 @@ const setMine = createRoute({
   responses: { 200: { description: 'Your rules now', ...json(z.object({ rules: PersonRulesOut, changed: z.boolean() })) }, ...errorResponses(400, 401, 404) },
 });
 
+const InteractiveUiOut = z
+  .object({
+    connector: z.string(),
+    enabled: z.boolean().openapi({ description: "false: the connector's tools still answer with text, but its ui:// resources are withheld and tools no longer point at them" }),
+    updatedBy: z.string().nullable().openapi({ description: 'The owner who last changed it; null if never changed or changed by the operator' }),
+    updatedAt: z.string().nullable(),
+  })
+  .openapi('InteractiveUi');
+const interactiveUiOut = (s: InteractiveUiSetting): z.infer<typeof InteractiveUiOut> => ({ ...s, updatedAt: s.updatedAt?.toISOString() ?? null });
+
+const getUi = createRoute({
+  method: 'get',
+  path: '/orgs/{slug}/connectors/{connector}/ui',
+  tags: ['policy'],
+  summary: "Whether the connector's interactive UI (MCP Apps) is on in the organization (any member)",
+  security,
+  request: { params: OrgConnectorParam },
+  responses: { 200: { description: 'The setting', ...json(z.object({ ui: InteractiveUiOut })) }, ...errorResponses(401, 404) },
+});
+
+const setUi = createRoute({
+  method: 'put',
+  path: '/orgs/{slug}/connectors/{connector}/ui',
+  tags: ['policy'],
+  summary: "Switch the connector's interactive UI on or off for the organization (owners), without switching the connector off",
+  security,
+  request: { params: OrgConnectorParam, body: { required: true, ...json(z.strictObject({ enabled: z.boolean() })) } },
+  responses: { 200: { description: 'The setting now in force', ...json(z.object({ ui: InteractiveUiOut, changed: z.boolean() })) }, ...errorResponses(400, 401, 403, 404) },
+});
+
 export function policyRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(getUi, async (c) => {
+    const { userId } = requirePrincipal(c);
+    const { slug, connector } = c.req.valid('param');
+    return c.json({ ui: interactiveUiOut(await getInteractiveUi(c.get('services').database.db, asUser(userId), slug, connector)) }, 200);
+  });
+
+  app.openapi(setUi, async (c) => {
+    const { userId } = requirePrincipal(c);
+    const { slug, connector } = c.req.valid('param');
+    const services = c.get('services');
+    const result = await setInteractiveUi(services.database.db, asUser(userId), slug, connector, c.req.valid('json').enabled, services.policyChanges);
+    return c.json({ ui: interactiveUiOut(result.setting), changed: result.changed }, 200);
+  });
+
   app.openapi(listEnabled, async (c) => {
     const { userId } = requirePrincipal(c);
     const list = await listEnabledConnectors(c.get('services').database.db, asUser(userId), c.req.valid('param').slug);
