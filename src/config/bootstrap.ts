@@ -4,6 +4,8 @@ import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../shared/app-error.ts';
 import { newId } from '../shared/crypto.ts';
 import { hashToken, createAccessToken } from '../identity/access-tokens.ts';
+import { recordAdminEvent } from '../audit/events.ts';
+import { OPERATOR } from '../identity/actor.ts';
 import { ensureMembership } from '../identity/memberships.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import { applyBootstrapConnectors, type BootstrapConnectorsReport } from '../directory/bootstrap-connectors.ts';
@@ -109,6 +111,7 @@ async function applyEnablements(trx: Transaction<DB>, doc: BootstrapDocument, or
       const orgId = await orgIdFor(trx, orgSlug, orgIds);
       if (!orgId) throw new BootstrapFieldError(['connectors', i, 'enabledFor', j], `no organization "${orgSlug}" is declared in the file or exists in the database`);
       if (await ensureEnabled(trx, orgId, connector.slug, null)) {
+        await recordAdminEvent(trx, orgId, { kind: 'enablement', action: 'enabled', actor: OPERATOR, connector: connector.slug, subject: connector.slug, details: { via: 'bootstrap' } });
         report.enablements.created++;
         changes.push({ kind: 'enablement', orgId, connector: connector.slug });
       } else report.enablements.unchanged++;
@@ -129,7 +132,17 @@ async function applyPolicies(trx: Transaction<DB>, doc: BootstrapDocument, orgId
     }
     const { outcome } = await mergeOrgRules(trx, orgId, entry.connector, { categories: entry.categories, tools: entry.tools, overrides: entry.overrides });
     report.policies[outcome]++;
-    if (outcome !== 'unchanged') changes.push({ kind: 'policy', orgId, connector: entry.connector });
+    if (outcome !== 'unchanged') {
+      await recordAdminEvent(trx, orgId, {
+        kind: 'policy',
+        action: 'org_rules_set',
+        actor: OPERATOR,
+        connector: entry.connector,
+        subject: entry.connector,
+        details: { via: 'bootstrap', declared: { categories: entry.categories, tools: entry.tools, overrides: entry.overrides } },
+      });
+      changes.push({ kind: 'policy', orgId, connector: entry.connector });
+    }
   }
 }
 
@@ -196,7 +209,11 @@ async function applyMembers(trx: Transaction<DB>, doc: BootstrapDocument, orgIds
       seenUsers.add(user.id);
 
       try {
-        report.memberships[await ensureMembership(trx, orgId, user.id, member.role)]++;
+        const outcome = await ensureMembership(trx, orgId, user.id, member.role);
+        report.memberships[outcome]++;
+        if (outcome !== 'unchanged') {
+          await recordAdminEvent(trx, orgId, { kind: 'membership', action: outcome === 'created' ? 'member_added' : 'role_changed', actor: OPERATOR, userId: user.id, subject: user.id, details: { via: 'bootstrap', email: member.email, role: member.role } });
+        }
       } catch (err) {
         if (err instanceof AppError) throw new BootstrapFieldError([...path, 'role'], err.message);
         throw err;

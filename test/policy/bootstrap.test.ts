@@ -78,8 +78,19 @@ describe('bootstrap: enabledFor and policies', () => {
     expect((await listEnabledConnectors(database.db, OPERATOR, 'acme')).map((e) => [e.connector, e.enabledBy])).toEqual([['echo', null]]);
     expect(await getOrgRules(database.db, OPERATOR, 'acme', 'echo')).toMatchObject({ categories: { read: 'allow', write: 'block', other: 'ask' }, tools: { delete_issue: 'block' }, overrides: { search: 'read' } });
 
+    // What the file changed is in each organization's audit log, as the operator's doing.
+    const audited = () => database.db.selectFrom('audit_events').select(['org_id', 'kind', 'action', 'actor', 'user_id', 'subject']).where('kind', '!=', 'tool_call').orderBy('id').execute();
+    const globex = await getOrganizationBySlug(database.db, 'globex');
+    expect(await audited()).toEqual([
+      { org_id: acme.id, kind: 'enablement', action: 'enabled', actor: 'operator', user_id: null, subject: 'echo' },
+      { org_id: globex.id, kind: 'enablement', action: 'enabled', actor: 'operator', user_id: null, subject: 'echo' },
+      { org_id: acme.id, kind: 'policy', action: 'org_rules_set', actor: 'operator', user_id: null, subject: 'echo' },
+    ]);
+    const auditedBefore = await audited();
+
     const before = await database.db.selectFrom('org_connector_rules').selectAll().execute();
     const second = await applyBootstrap(database.db, doc, 'test.yaml', log, { policyChanges: bus });
+    expect(await audited()).toEqual(auditedBefore);
     expect(second.enablements).toEqual({ created: 0, unchanged: 2 });
     expect(second.policies).toEqual({ created: 0, updated: 0, unchanged: 1 });
     expect(await database.db.selectFrom('org_connector_rules').selectAll().execute()).toEqual(before);
@@ -100,6 +111,23 @@ describe('bootstrap: enabledFor and policies', () => {
     expect(removed.policies).toEqual({ created: 0, updated: 0, unchanged: 0 });
     expect((await listEnabledConnectors(database.db, OPERATOR, 'globex')).map((e) => e.connector)).toEqual(['echo']);
     expect((await getOrgRules(database.db, OPERATOR, 'acme', 'echo')).categories).toEqual({ read: 'allow', write: 'block', other: 'ask' });
+  });
+
+  it('records the members it adds and the roles it changes in the audit log, as the operator, and nothing when applied again', async () => {
+    const yaml = (bobRole: string) =>
+      ['organizations:', '  - slug: initech', '    name: Initech', '    members:', '      - { email: alice@initech.test, role: owner }', `      - { email: bob@initech.test, role: ${bobRole} }`, ''].join('\n');
+    const initechEvents = async () => {
+      const org = await getOrganizationBySlug(database.db, 'initech');
+      return database.db.selectFrom('audit_events').innerJoin('users', 'users.id', 'audit_events.user_id').select(['audit_events.action', 'audit_events.actor', 'users.email']).where('audit_events.org_id', '=', org.id).where('kind', '=', 'membership').orderBy('audit_events.id').execute();
+    };
+    await applyBootstrap(database.db, loadConfig({ env: {}, configFile: writeYaml(yaml('member')) }).bootstrap, 'test.yaml', log);
+    expect(await initechEvents()).toEqual([
+      { action: 'member_added', actor: 'operator', email: 'alice@initech.test' },
+      { action: 'member_added', actor: 'operator', email: 'bob@initech.test' },
+    ]);
+    await applyBootstrap(database.db, loadConfig({ env: {}, configFile: writeYaml(yaml('owner')) }).bootstrap, 'test.yaml', log);
+    await applyBootstrap(database.db, loadConfig({ env: {}, configFile: writeYaml(yaml('owner')) }).bootstrap, 'test.yaml', log);
+    expect((await initechEvents()).slice(2)).toEqual([{ action: 'role_changed', actor: 'operator', email: 'bob@initech.test' }]);
   });
 
   it('names an unknown organization or connector, and changes nothing', async () => {
