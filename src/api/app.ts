@@ -11,6 +11,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { diagnoseRoutes } from './routes/diagnose.ts';
 import { clientMetadataFor, CLIENT_METADATA_PATH } from '../connections/oauth-provider.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
@@ -58,6 +59,7 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   policyRoutes(api);
   connectorRoutes(api);
   connectionRoutes(api);
+  diagnoseRoutes(api);
 
   api.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',

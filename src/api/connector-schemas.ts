@@ -33,6 +33,7 @@ const ConnectorSummaryShape = {
   availability: z.object({ plans: z.array(z.enum(PLANS)), clients: z.array(z.enum(CLIENTS)) }),
   interactive: z.boolean().openapi({ description: 'Shows an interactive UI (MCP App) in the chat.' }),
   source: z.enum(SOURCES),
+  custom: z.boolean().openapi({ description: 'A custom connector: added by URL by your organization, seen by nobody else (the "Custom" label).' }),
   capabilities: CapabilitiesOut,
 };
 
@@ -90,6 +91,7 @@ export const connectorSummaryOut = (l: Listing): z.infer<typeof ConnectorSummary
   availability: { plans: l.plans, clients: l.clients },
   interactive: l.interactive,
   source: l.source,
+  custom: l.source === 'custom',
   capabilities: computeCapabilities(l.tools),
 });
 

@@ -15,6 +15,7 @@ import { revokeUpstream, type RevocationOutcome } from './revoke.ts';
 import { ConnectionStore, type ConnectionRow } from './store.ts';
 import type { ConnectionSummary, ConnectorResolver, ConnectorTarget, UpstreamCredentials } from './types.ts';
 import type { Vault } from './vault.ts';
+import { setPreregisteredClient } from './preregistered-client.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { PolicyChangeBus as ChangeNoticeBus } from '../policy/changes.ts';
 
@@ -159,6 +160,11 @@ export class ConnectionService {
       throw authorizationFailed(connector, 'the authorization server did not ask for the person\'s consent, which Switchboard requires for a personal connection');
     }
     return { authorizationUrl: provider.authorizationUrl.toString() };
+  }
+
+  /** An owner's OAuth client (id and optional secret) registered by hand at the connector's authorization server. */
+  async setOAuthClient(slug: string, clientId: string, clientSecret: string | undefined): Promise<void> {
+    await setPreregisteredClient(this.#deps.db, this.#deps.vault, slug, clientId, clientSecret);
   }
 
   /** The callback leg: checks `state` and `iss`, redeems the code with the PKCE verifier, stores the tokens. */

@@ -104,8 +104,11 @@ export interface ConnectorListingsTable {
   plans: Json<Array<'free' | 'pro' | 'team' | 'enterprise'>>;
   clients: Json<Array<'chat' | 'mcp'>>;
   interactive: boolean;
-  source: 'seed' | 'demo' | 'bootstrap' | 'import';
+  source: 'seed' | 'demo' | 'bootstrap' | 'import' | 'custom';
   origin: string | null;
+  /** Custom connectors only: the organization that added it, the only one that sees it. */
+  owner_org_id: Generated<string | null>;
+  created_by: Generated<string | null>;
   tools: NullableJson<Array<{ name: string; title?: string; annotations?: Record<string, unknown> }>>;
   tools_recorded_at: NullableTimestamp;
   call_timeout_seconds: number | null;

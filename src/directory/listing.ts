@@ -5,7 +5,7 @@ export const CATEGORIES = ['productivity', 'developer-tools', 'communication', '
 export const TRANSPORTS = ['streamable-http', 'sse'] as const;
 export const AUTH_KINDS = ['oauth', 'headers', 'none'] as const;
 /** Where a listing came from; it also decides which writer may replace it (see store.ts). */
-export const SOURCES = ['seed', 'demo', 'bootstrap', 'import'] as const;
+export const SOURCES = ['seed', 'demo', 'bootstrap', 'import', 'custom'] as const;
 /** `chat`: Switchboard's own web chat. `mcp`: the personal MCP endpoint other clients (Claude Desktop, Cursor…) use. */
 export const CLIENTS = ['chat', 'mcp'] as const;
 export const MAX_AUTH_HEADERS = 4;
@@ -76,6 +76,8 @@ export const listingInputSchema = z
     tools: z.array(knownToolSchema).max(500).optional(),
   })
   .superRefine((l, ctx) => {
+    // Custom connectors belong to an organization and are created by src/directory/custom.ts alone.
+    if (l.source === 'custom') ctx.addIssue({ code: 'custom', path: ['source'], message: 'custom connectors are added through POST /api/v1/connectors', input: l.source });
     if (l.authKind === 'headers' && l.authHeaders.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['authHeaders'], message: 'must name at least one header when authKind is "headers"', input: l.authHeaders });
     }
@@ -100,6 +102,8 @@ export type ListingInput = z.input<typeof listingInputSchema>;
 export type ListingData = z.output<typeof listingInputSchema>;
 
 export interface Listing extends Omit<ListingData, 'tools'> {
+  /** A custom connector's organization (the only one that sees it); null for directory listings. */
+  ownerOrgId: string | null;
   /** Null when unknown. */
   tools: KnownTool[] | null;
   /** When the tools came from a live `tools/list` (null: declared or unknown). */

@@ -24,6 +24,7 @@ export function toListing(row: ListingRow): Listing {
     interactive: row.interactive,
     source: row.source,
     origin: row.origin,
+    ownerOrgId: row.owner_org_id,
     callTimeoutSeconds: row.call_timeout_seconds,
     tools: row.tools as KnownTool[] | null,
     toolsRecordedAt: row.tools_recorded_at,

@@ -9,6 +9,11 @@ export interface ListingQuery {
   category?: Category;
   limit?: number;
   offset?: number;
+  /**
+   * Whose custom connectors to include: the person's organizations (`GET /connectors` passes them), or `all`
+   * (the operator's CLI). Left out, only directory listings: a custom connector is never shown to anyone else.
+   */
+  customOf?: string[] | 'all';
 }
 
 export interface ListingPage {
@@ -47,6 +52,8 @@ export async function listListings(db: Kysely<DB>, query: ListingQuery = {}): Pr
   const score = scores.length > 0 ? sql<number>`${sql.join(scores, sql` + `)}` : sql<number>`0`;
 
   let base = db.selectFrom('connector_listings');
+  const customOf = query.customOf ?? [];
+  if (customOf !== 'all') base = customOf.length > 0 ? base.where((eb) => eb.or([eb('owner_org_id', 'is', null), eb('owner_org_id', 'in', customOf)])) : base.where('owner_org_id', 'is', null);
   if (query.category) base = base.where('category', '=', query.category);
   for (const s of scores) base = base.where(sql<boolean>`${s} > 0`);
 

@@ -12,7 +12,7 @@ import { changedColumns, descriptiveColumns, descriptiveColumnsOf, normalizeTool
  * bundled demo services outrank the catalogs; the seed catalog outranks imports (its slugs are the
  * well-known names). A writer never replaces a listing of higher or equal rank from another source.
  */
-const RANK: Record<ListingSource, number> = { import: 0, seed: 1, demo: 2, bootstrap: 3 };
+const RANK: Record<ListingSource, number> = { import: 0, seed: 1, demo: 2, bootstrap: 3, custom: 4 };
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'kept';
 

@@ -5,7 +5,7 @@ import type { ConnectorTarget } from '../connections/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { DownstreamPeer } from '../upstream/downstream.ts';
-import type { CallOptions, UpstreamPool } from '../upstream/pool.ts';
+import { couldNotReach, type CallOptions, type UpstreamPool } from '../upstream/pool.ts';
 import type { AuditLog } from './audit.ts';
 import { namingProfile, type NamingProfile, type NamingProfileName } from './naming.ts';
 import type { Decision, PersonPolicy, PolicyPort } from './policy-port.ts';
@@ -230,22 +230,52 @@ export class GatewayCore {
       await audit(found.decision, result.isError ? 'error' : 'ok');
       return capResult(result);
     } catch (err) {
-      const message = this.explain(connector, err);
-      await audit(found.decision, 'error', message);
       // The connector refused the request itself (bad arguments, a capability the client lacks): that is
       // the client's protocol error to handle, passed on with the connector's own code.
-      if (err instanceof ProtocolError && !isUpstreamUnauthorized(err)) throw err;
-      if (!(err instanceof AppError)) this.#deps.log.warn({ connector: connector.slug, tool: found.originalName, err: (err as Error).message }, 'upstream call failed');
+      if (err instanceof ProtocolError && !isUpstreamUnauthorized(err)) {
+        await audit(found.decision, 'error', this.explain(connector, err));
+        throw err;
+      }
+      const message = this.upstreamFailed(caller, connector, found.originalName, err);
+      await audit(found.decision, 'error', message);
       return toolError(message);
     }
   }
 
-  /** A sentence for the person about an upstream failure, with the connect link when they must act. */
-  explain(connector: GatewayConnector, err: unknown): string {
+  /**
+   * A failed call's sentence for the person, ending with the call's reference (its request id), and the log
+   * line that reference finds: one warning per failure, with `reqId`, the connector, the tool and the error.
+   */
+  upstreamFailed(caller: Caller, connector: GatewayConnector, tool: string, err: unknown): string {
+    const message = this.explain(connector, err, caller.requestId);
+    const code = err instanceof AppError ? err.code : isUpstreamUnauthorized(err) ? 'upstream_auth_failed' : 'upstream_error';
+    const cause = err instanceof AppError && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : undefined;
+    this.#deps.log.warn(
+      { reqId: caller.requestId, user: caller.userId, connector: connector.slug, tool, code, ...(cause ? { err: cause } : {}) },
+      code === 'upstream_auth_failed' ? 'authorization with the upstream failed' : 'upstream call failed',
+    );
+    return message;
+  }
+
+  /**
+   * A sentence for the person about an upstream failure, with the connect link when they must act. Failures
+   * fall in two classes, each with its opening phrase: "Authorization with the MCP server failed" (the
+   * connector refused the person's credentials) and "Couldn't reach the MCP server" (network, TLS, timeouts,
+   * answers that are not MCP). With a `reference` (the request id), the sentence ends with it, so the person
+   * can quote it and the operator find the log lines.
+   */
+  explain(connector: GatewayConnector, err: unknown, reference?: string): string {
+    const sentence = this.#sentence(connector, err);
+    return reference ? `${sentence} (reference ${reference})` : sentence;
+  }
+
+  #sentence(connector: GatewayConnector, err: unknown): string {
     if (err instanceof AppError) return err.message;
     if (isUpstreamUnauthorized(err)) {
       return `Authorization with the MCP server failed: ${connector.name} refused your credentials even after renewing them. Reconnect at ${this.#deps.connectUrl(connector.slug)} and try again.`;
     }
-    return `The call to ${connector.name} failed: ${(err as Error).message}`;
+    // The connector's own refusal of the request (a JSON-RPC error) reached it: that is not a reachability problem.
+    if (err instanceof ProtocolError) return `The call to ${connector.name} failed: ${err.message}`;
+    return couldNotReach(connector, `failed (${(err as Error)?.message ?? String(err)})`, err).message;
   }
 }

@@ -125,12 +125,12 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
     upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff, deps.agents);
   } catch (err) {
     done();
-    return writeJson(failure(deps.core.explain(connector, timedOut ? cutOff() : err)));
+    return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, timedOut ? cutOff() : err)));
   }
   if (upstream.status === 401 || upstream.status === 403) {
     done();
     discard(upstream.body);
-    return writeJson(failure(deps.core.explain(connector, { status: 401 })));
+    return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, { status: 401 })));
   }
 
   /** The connector's answer as the person's client gets it; `undefined` when a 2025 client must be asked. */
@@ -158,7 +158,7 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
       msg = JSON.parse(await readText(upstream.body, MAX_ANSWER)) as JsonRpcAnswer;
     } catch (err) {
       done();
-      return writeJson(failure(deps.core.explain(connector, timedOut ? cutOff() : couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err))));
+      return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, timedOut ? cutOff() : couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err))));
     }
     done();
     const answer = await rewrite(msg);
@@ -220,14 +220,14 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
     // The connector stopped (timeout, reset) or ended without a result: the call still gets an answer.
     if (!answered) {
       const reason = broken === undefined ? couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`) : timedOut ? cutOff() : broken;
-      send(JSON.stringify(failure(deps.core.explain(connector, reason))));
+      send(JSON.stringify(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, reason))));
     }
     res.end();
     return 'answered';
   }
   done();
   discard(upstream.body);
-  return writeJson(failure(deps.core.explain(connector, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`))));
+  return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`))));
 }
 
 function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, cutoff: Cutoff, agents: Agents | undefined): Promise<PostAnswer> {

@@ -133,6 +133,8 @@ export async function enableConnector(db: Kysely<DB>, actor: Actor, orgSlug: str
   const { changed, orgId, enablement } = await db.transaction().execute(async (trx) => {
     const org = await orgFor(trx, actor, orgSlug, 'add connectors to');
     const listing = await getListing(trx, connectorSlug);
+    // Another organization's custom connector does not exist for this one.
+    if (listing.ownerOrgId !== null && listing.ownerOrgId !== org.id) throw notFound(`No connector has the slug "${connectorSlug}".`);
     if (actor.kind === 'user' && !listing.plans.includes(org.plan)) {
       throw forbidden(`${listing.name} is not available on ${org.name}'s ${org.plan} plan (it is available on: ${listing.plans.join(', ')}). Ask the primary owner about the plan.`);
     }

@@ -139,10 +139,10 @@ describe('POST /api/v1/connectors/import', () => {
 describe('OpenAPI document', () => {
   it('describes the connector routes and their schemas', async () => {
     const doc = await json<{ paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } }>(await t.request('/api/v1/openapi.json'));
-    expect(Object.keys(doc.paths['/connectors'] ?? {})).toEqual(['get']);
-    expect(Object.keys(doc.paths['/connectors/{slug}'] ?? {})).toEqual(['get']);
+    expect(Object.keys(doc.paths['/connectors'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/connectors/{slug}'] ?? {}).sort()).toEqual(['delete', 'get']);
     expect(Object.keys(doc.paths['/connectors/import'] ?? {})).toEqual(['post']);
-    for (const name of ['Connector', 'ConnectorSummary', 'ConnectorCapabilities', 'ConnectorTool', 'ConnectorImportRequest', 'ConnectorImportReport']) {
+    for (const name of ['Connector', 'ConnectorSummary', 'ConnectorCapabilities', 'ConnectorTool', 'ConnectorImportRequest', 'ConnectorImportReport', 'CustomConnectorRequest']) {
       expect(doc.components.schemas[name], name).toBeDefined();
     }
   });

@@ -146,10 +146,38 @@ describe('gateway core', () => {
       expect(flakyTools.every((t) => t.stale)).toBe(true);
       expect(after.tools.filter((t) => t.connector === 'beta').every((t) => !t.stale)).toBe(true);
       // Calling into the dead one says so plainly; the other still answers.
-      expect(text(await local.callTool(caller(), 'flaky__echo', { text: 'x' }))).toMatch(/^(Couldn't reach the MCP server: Flaky|The call to Flaky failed)/);
+      expect(text(await local.callTool(caller(), 'flaky__echo', { text: 'x' }))).toMatch(/^Couldn't reach the MCP server: Flaky .* \(reference req_test\)$/);
       expect(text(await local.callTool(caller(), 'beta__echo', { text: 'ok' }))).toBe('beta: ok');
     } finally {
       await shortPool.close();
+    }
+  });
+
+  it('ends an upstream failure with its reference, and logs a warning carrying that reference', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const targets: Array<ConnectorTarget & { callTimeoutMs?: number }> = [{ slug: 'alpha', name: 'Alpha', url: alpha.url, auth: 'none', callTimeoutMs: 300 }];
+    const resolveConnector = async (slug: string) => targets.find((t) => t.slug === slug);
+    const connections = new ConnectionService({ db: database.db, vault: await Vault.open(database.db, VAULT_KEY), publicUrl: 'http://127.0.0.1:3999', resolveConnector, log });
+    const onePolicy: PolicyPort = { forPerson: async () => ({ connectors: ['alpha'], uiEnabled: () => true, decide: () => ({ decision: 'allow', reason: 'allowed' }) }) };
+    const localPool = new UpstreamPool();
+    const local = new GatewayCore({ connections, resolveConnector, policy: onePolicy, pool: localPool, audit, log, connectUrl: (slug) => `http://127.0.0.1:3999/connect/${slug}` });
+    try {
+      const who: Caller = { ...caller(), requestId: 'req_abc123def456' };
+      const cut = await local.callTool(who, 'alpha__hang', {});
+      expect(text(cut)).toMatch(/^Couldn't reach the MCP server: Alpha did not finish hang within 0 s\. .* \(reference req_abc123def456\)$/);
+      const logged = lines.find((l) => l['reqId'] === 'req_abc123def456');
+      expect(logged).toMatchObject({ level: 'warn', connector: 'alpha', tool: 'hang', code: 'upstream_unreachable', msg: 'upstream call failed' });
+
+      // The other class: the connector refused the person's credentials even after a refresh.
+      const refused = local.upstreamFailed({ ...who, requestId: 'req_0000auth0000' }, targets[0]!, 'echo', Object.assign(new Error('HTTP 401'), { status: 401 }));
+      expect(refused).toBe('Authorization with the MCP server failed: Alpha refused your credentials even after renewing them. Reconnect at http://127.0.0.1:3999/connect/alpha and try again. (reference req_0000auth0000)');
+      expect(lines.find((l) => l['reqId'] === 'req_0000auth0000')).toMatchObject({ level: 'warn', code: 'upstream_auth_failed', msg: 'authorization with the upstream failed' });
+
+      // A transport failure that is not already one of the two classes is put in "Couldn't reach".
+      expect(local.explain(targets[0]!, new TypeError('fetch failed'), 'req_x')).toBe("Couldn't reach the MCP server: Alpha failed (fetch failed). Try again; if it keeps failing, run the connection diagnostic or ask your administrator. (reference req_x)");
+    } finally {
+      await localPool.close();
     }
   });
 });

@@ -19,7 +19,7 @@ export async function person(db: Kysely<DB>, email: string, password?: string): 
 }
 
 /** An organization with a primary owner and the given other members, created by the operator. */
-export async function organization(db: Kysely<DB>, slug: string, primary: Person, others: Array<[Person, Role]> = [], plan: 'free' | 'team' = 'team') {
+export async function organization(db: Kysely<DB>, slug: string, primary: Person, others: Array<[Person, Role]> = [], plan: 'free' | 'pro' | 'team' | 'enterprise' = 'team') {
   const org = await createOrganization(db, OPERATOR, { slug, name: `${slug} org`, plan, primaryOwnerId: primary.user.id });
   for (const [p, role] of others) await addMember(db, OPERATOR, slug, p.user.email, role);
   return org;

@@ -4,6 +4,10 @@ import { importConnectors } from '../../directory/import.ts';
 import { CATEGORIES } from '../../directory/listing.ts';
 import { listListings } from '../../directory/search.ts';
 import { getListing } from '../../directory/store.ts';
+import { addCustomConnector, removeCustomConnector, visibleOrgIds } from '../../directory/custom.ts';
+import { probeAuthKind } from '../../connections/challenge.ts';
+import { addressCategory, EgressGuard } from '../../upstream/egress.ts';
+import { notFound } from '../../shared/app-error.ts';
 import { asUser } from '../../identity/actor.ts';
 import { ConnectorOut, ConnectorSummaryOut, ImportReportOut, connectorOut, connectorSummaryOut, importReportOut } from '../connector-schemas.ts';
 import type { AppEnv } from '../context.ts';
@@ -63,17 +67,92 @@ const importRoute = createRoute({
   responses: { 200: { description: 'What was created, updated, left unchanged or skipped, with reasons', ...json(ImportReportOut) }, ...errorResponses(400, 401, 403, 502) },
 });
 
+const AddCustomRequest = z
+  .strictObject({
+    org: z.string().min(1).max(40).openapi({ description: "The organization's slug; the connector is added to it, enabled, and seen by its members only.", example: 'acme' }),
+    url: z.string().min(1).max(2000).openapi({ description: "The MCP server's URL (https; http only for an address the operator allowed).", example: 'https://mcp.example.com/mcp' }),
+    name: z.string().trim().min(1).max(200).optional().openapi({ description: "Shown in the directory; defaults to the directory's name for a server on the same host, else the host name." }),
+    description: z.string().trim().min(1).max(4000).optional(),
+    oauthClientId: z.string().trim().min(1).max(500).optional().openapi({ description: "An OAuth client registered by hand at the server's authorization server (when it offers no dynamic registration)." }),
+    oauthClientSecret: z.string().min(1).max(2000).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.oauthClientSecret !== undefined && body.oauthClientId === undefined) ctx.addIssue({ code: 'custom', path: ['oauthClientSecret'], message: 'needs oauthClientId', input: body.oauthClientSecret });
+  })
+  .openapi('CustomConnectorRequest');
+
+const addCustom = createRoute({
+  method: 'post',
+  path: '/connectors',
+  tags: ['connectors'],
+  summary: 'Add a custom connector by URL (owners on Team and Enterprise; any member on Free (one at most) and Pro)',
+  security,
+  request: { body: { required: true, ...json(AddCustomRequest) } },
+  responses: {
+    201: { description: 'Added and enabled for the organization', ...json(z.object({ connector: ConnectorOut, matchedListing: z.string().nullable().openapi({ description: "The directory listing on the same host whose name it took, if any" }) })) },
+    ...errorResponses(400, 401, 403, 404, 409, 502),
+  },
+});
+
+const removeCustom = createRoute({
+  method: 'delete',
+  path: '/connectors/{slug}',
+  tags: ['connectors'],
+  summary: 'Remove a custom connector (who may add one may remove it); members\' connections to it go too',
+  security,
+  request: { params: z.object({ slug: z.string().min(1).max(40) }) },
+  responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404) },
+});
+
+/** Without a running server's guard (tests of the bare app): public addresses only. */
+const publicOnly = new EgressGuard();
+
 export function connectorRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
-    requirePrincipal(c);
-    const page = await listListings(c.get('services').database.db, c.req.valid('query'));
+    const { userId } = requirePrincipal(c);
+    const db = c.get('services').database.db;
+    const page = await listListings(db, { ...c.req.valid('query'), customOf: await visibleOrgIds(db, userId) });
     return c.json({ connectors: page.listings.map(connectorSummaryOut), total: page.total }, 200);
   });
 
   app.openapi(get, async (c) => {
-    requirePrincipal(c);
-    const listing = await getListing(c.get('services').database.db, c.req.valid('param').slug);
+    const { userId } = requirePrincipal(c);
+    const db = c.get('services').database.db;
+    const listing = await getListing(db, c.req.valid('param').slug);
+    // Another organization's custom connector is answered like a missing one.
+    if (listing.ownerOrgId !== null && !(await visibleOrgIds(db, userId)).includes(listing.ownerOrgId)) {
+      throw notFound(`No connector has the slug "${listing.slug}". List the directory with GET /api/v1/connectors.`);
+    }
     return c.json({ connector: connectorOut(listing) }, 200);
+  });
+
+  app.openapi(addCustom, async (c) => {
+    const { userId } = requirePrincipal(c);
+    const body = c.req.valid('json');
+    const services = c.get('services');
+    const egress = services.egress ?? publicOnly;
+    const { listing, matchedListing } = await addCustomConnector(
+      {
+        db: services.database.db,
+        checkUrl: async (url) => (await egress.check(url)).addresses,
+        isInternal: (address) => addressCategory(address) !== undefined,
+        probeAuth: (url) => probeAuthKind(egress.fetch, url.href),
+      },
+      userId,
+      body,
+    );
+    if (body.oauthClientId !== undefined) await services.connections.setOAuthClient(listing.slug, body.oauthClientId, body.oauthClientSecret);
+    if (listing.ownerOrgId) await services.policyChanges?.publish({ kind: 'enablement', orgId: listing.ownerOrgId, connector: listing.slug });
+    return c.json({ connector: connectorOut(listing), matchedListing }, 201);
+  });
+
+  app.openapi(removeCustom, async (c) => {
+    const { userId } = requirePrincipal(c);
+    const services = c.get('services');
+    const slug = c.req.valid('param').slug;
+    const { orgId } = await removeCustomConnector(services.database.db, userId, slug);
+    await services.policyChanges?.publish({ kind: 'enablement', orgId, connector: slug });
+    return c.body(null, 204);
   });
 
   app.openapi(importRoute, async (c) => {

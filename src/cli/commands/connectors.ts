@@ -1,16 +1,30 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { computeCapabilities, type Capabilities } from '../../directory/capabilities.ts';
 import { importConnectors, type ImportReport, type ImportSource } from '../../directory/import.ts';
 import { listListings } from '../../directory/search.ts';
 import { syncSeedCatalog } from '../../directory/seed.ts';
 import { OPERATOR } from '../../identity/actor.ts';
 import { invalidInput } from '../../shared/app-error.ts';
-import { output, readStdin, withDatabase } from '../context.ts';
+import { configFrom, output, readStdin, withDatabase } from '../context.ts';
 import { resolveSecretKey } from '../../config/secret-key.ts';
 import { removePreregisteredClient, setPreregisteredClient } from '../../connections/preregistered-client.ts';
 import { Vault } from '../../connections/vault.ts';
 import { findListing } from '../../directory/store.ts';
+import { diagnose, type Diagnosis } from '../../upstream/diagnose.ts';
+import { EgressGuard } from '../../upstream/egress.ts';
+
+const MARK = { ok: '✓', failed: '✗', skipped: '-' } as const;
+
+function printDiagnosis(d: Diagnosis): void {
+  const lines = [`Diagnosing ${d.url}`];
+  for (const s of d.steps) {
+    lines.push(`${MARK[s.status]} ${s.step.padEnd(10)} ${s.detail}${s.status === 'skipped' ? '' : ` (${s.ms} ms)`}`);
+    if (s.fix) lines.push(`  fix: ${s.fix}`);
+  }
+  lines.push(d.ok ? `OK${d.era ? `: the server speaks MCP ${d.era}` : ''}.` : 'A step failed: see its fix above.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
 
 /** A path is a server.json file; an http(s) URL is a registry's base URL. */
 function importSource(arg: string): ImportSource {
@@ -60,6 +74,27 @@ export function registerConnectors(program: Command): void {
       });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(report);
+    });
+
+  connectors
+    .command('diagnose')
+    .description("Diagnose the connection to an MCP server: DNS and the egress decision, TCP/TLS, MCP handshake (spec era), auth discovery")
+    .argument('<url>', "the MCP server's URL, e.g. https://mcp.example.com/mcp")
+    .option('--json', 'print JSON')
+    .option('--timeout <seconds>', 'give each step this long', '10')
+    .action(async (url: string, options: { json?: boolean; timeout: string }, command: Command) => {
+      // The server's own egress rules (egress.allow, SWITCHBOARD_EGRESS_ALLOW): what passes here passes there.
+      const guard = new EgressGuard({ allow: configFrom(command).egressAllow });
+      try {
+        const timeoutMs = Math.max(1, Number(options.timeout) || 10) * 1000;
+        const diagnosis = await diagnose(url, { guard, timeoutMs });
+        if (options.json) process.stdout.write(`${JSON.stringify(diagnosis, null, 2)}\n`);
+        else printDiagnosis(diagnosis);
+        // Exit status 1, the report above being the message (main() turns a CommanderError into its exit code).
+        if (!diagnosis.ok) throw new CommanderError(1, 'switchboard.diagnoseFailed', 'A diagnostic step failed.');
+      } finally {
+        await guard.close();
+      }
     });
 
   connectors
