@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { diagnoseRoutes } from './routes/diagnose.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { clientMetadataFor, CLIENT_METADATA_PATH } from '../connections/oauth-provider.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
@@ -55,6 +56,7 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   tokenRoutes(api);
   mcpClientRoutes(api);
   organizationRoutes(api);
+  domainRoutes(api);
   auditRoutes(api);
   policyRoutes(api);
   connectorRoutes(api);

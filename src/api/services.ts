@@ -4,6 +4,7 @@ import type { ConnectionService } from '../connections/service.ts';
 import type { Database } from '../db/database.ts';
 import type { LoginThrottle } from '../identity/login-throttle.ts';
 import type { SessionSettings } from '../identity/sessions.ts';
+import type { ResolveTxt } from '../identity/domains.ts';
 import type { SsoClient } from '../identity/sso.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -33,6 +34,8 @@ export interface AppServices {
   credentialsRevoked?: (() => void) | undefined;
   /** Connections made on a person's behalf to an address they supplied go through it (docs/networking.md). */
   egress?: EgressGuard | undefined;
+  /** DNS TXT lookups for domain verification; `dns.promises.resolveTxt` when left out (tests inject one). */
+  resolveTxt?: ResolveTxt | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

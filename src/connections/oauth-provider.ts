@@ -46,6 +46,11 @@ interface ProviderDeps {
   publicUrl: string;
   connector: ConnectorTarget;
   userId: string;
+  /**
+   * Called with a fresh authorization's tokens before anything is stored; throwing refuses the connection
+   * (the enterprise restriction, docs/enterprise.md). Not called on refresh.
+   */
+  checkIdentity?: ((tokens: StoredOAuthTokens, ctx: { issuer: string | undefined; clientId: string | undefined; discovery: OAuthDiscoveryState | undefined }) => Promise<void>) | undefined;
 }
 
 const flowCtx = (state: string) => `connection_flow:${state}:code_verifier`;
@@ -125,6 +130,11 @@ export class SwitchboardOAuthProvider implements OAuthClientProvider {
   }
 
   async saveTokens(tokens: StoredOAuthTokens, ctx?: { issuer: string }): Promise<void> {
+    if (this.#mode === 'authorize' && this.#deps.checkIdentity) {
+      const issuer = ctx?.issuer ?? tokens.issuer;
+      const client = await this.clientInformation(issuer ? { issuer } : undefined);
+      await this.#deps.checkIdentity(tokens, { issuer, clientId: client?.client_id, discovery: this.#flow?.discoveryState });
+    }
     const row = await this.#deps.store.saveTokens(this.#deps.userId, this.#deps.connector, tokens, { issuer: ctx?.issuer, refreshed: this.#mode === 'refresh' });
     const discovery = this.#flow?.discoveryState;
     if (discovery) await this.#deps.store.saveDiscoveryState(row.id, JSON.stringify(discovery));

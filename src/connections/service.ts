@@ -1,6 +1,8 @@
-import { auth, type FetchLike, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import { auth, discoverOAuthServerInfo, type FetchLike, type OAuthDiscoveryState, type StoredOAuthTokens } from '@modelcontextprotocol/client';
 import type { Kysely } from 'kysely';
+import { currentRequestId } from '../audit/context.ts';
 import { recordPersonalEvent, type AuditActor } from '../audit/events.ts';
+import { enterpriseIdentityError, enterpriseRefusalFor } from '../identity/domains.ts';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { egressRefusalIn } from '../upstream/egress.ts';
@@ -9,6 +11,7 @@ import { randomToken } from '../shared/crypto.ts';
 import { probeChallenge } from './challenge.ts';
 import { authorizationFailed, connectionExpired, notConnected, unknownConnector } from './errors.ts';
 import { validateHeaders } from './headers.ts';
+import { connectedIdentity, withIdentityScopes } from './identity.ts';
 import { SwitchboardOAuthProvider, flowCtx, type FlowState } from './oauth-provider.ts';
 import { DatabaseRefreshLock, type RefreshLock } from './refresh-lock.ts';
 import { revokeUpstream, type RevocationOutcome } from './revoke.ts';
@@ -18,6 +21,8 @@ import type { Vault } from './vault.ts';
 import { setPreregisteredClient } from './preregistered-client.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { PolicyChangeBus as ChangeNoticeBus } from '../policy/changes.ts';
+
+type IdentityCheckContext = { issuer: string | undefined; clientId: string | undefined; discovery: OAuthDiscoveryState | undefined };
 
 /** Refresh this long before expiry, so a token never expires between our check and the upstream's. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -76,7 +81,35 @@ export class ConnectionService {
 
   #provider(connector: ConnectorTarget, userId: string, mode: ConstructorParameters<typeof SwitchboardOAuthProvider>[1]) {
     const { db, vault, publicUrl, clientMetadataUrl } = this.#deps;
-    return new SwitchboardOAuthProvider({ db, vault, store: this.store, publicUrl, connector, userId, clientMetadataUrl }, mode);
+    const checkIdentity = mode.kind === 'authorize' ? (tokens: StoredOAuthTokens, ctx: IdentityCheckContext) => this.#checkIdentity(userId, connector, tokens, ctx) : undefined;
+    return new SwitchboardOAuthProvider({ db, vault, store: this.store, publicUrl, connector, userId, clientMetadataUrl, checkIdentity }, mode);
+  }
+
+  /**
+   * The enterprise restriction (docs/enterprise.md), before anything of a new connection is stored: the email the
+   * connector's authorization server reveals (ID token, else userinfo) must not be on a domain verified by an
+   * enterprise the person is outside of. A connector that reveals no identity is let through.
+   */
+  async #checkIdentity(userId: string, connector: ConnectorTarget, tokens: StoredOAuthTokens, ctx: IdentityCheckContext): Promise<void> {
+    const metadata = ctx.discovery?.authorizationServerMetadata as { userinfo_endpoint?: unknown } | undefined;
+    const userinfoEndpoint = typeof metadata?.userinfo_endpoint === 'string' ? metadata.userinfo_endpoint : undefined;
+    const identity = await connectedIdentity(tokens, {
+      issuer: ctx.issuer,
+      clientId: ctx.clientId,
+      userinfoEndpoint,
+      fetch: this.#fetch,
+      now: this.#now,
+      note: (reason) => this.#deps.log.debug({ connector: connector.slug, reason }, 'connect: identity not taken from the authorization server'),
+    });
+    if (!identity) {
+      this.#deps.log.debug({ connector: connector.slug, user: userId }, 'connect: the connector revealed no identity; no enterprise restriction applies');
+      return;
+    }
+    const refusal = await enterpriseRefusalFor(this.#deps.db, userId, identity.email);
+    if (!refusal) return;
+    // The verified domain only, never the person's address.
+    this.#deps.log.warn({ connector: connector.slug, user: userId, domain: refusal.domain, enterprise: refusal.enterpriseOrgId, source: identity.source, reference: currentRequestId() }, 'connect: refused, the identity belongs to an enterprise the person is outside of');
+    throw enterpriseIdentityError();
   }
 
   /** Who started an authorization still pending, so the callback can insist it is the same person. */
@@ -143,7 +176,11 @@ export class ConnectionService {
     let result: string;
     try {
       const challenge = await probeChallenge(this.#fetch, connector.url);
-      const scope = options.scope ?? challenge.scope;
+      // Discovered here rather than inside auth() (which then uses this state) to add `openid email` to the
+      // scope when the authorization server offers them: the enterprise restriction needs the account's email.
+      const discovery = await discoverOAuthServerInfo(connector.url, { fetchFn: this.#fetch, ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {}) });
+      await provider.saveDiscoveryState({ ...discovery, resourceMetadataUrl: challenge.resourceMetadataUrl?.toString() });
+      const scope = withIdentityScopes(options.scope ?? challenge.scope ?? discovery.resourceMetadata?.scopes_supported?.join(' '), discovery.authorizationServerMetadata?.scopes_supported);
       result = await auth(provider, {
         serverUrl: connector.url,
         fetchFn: this.#fetch,
@@ -192,6 +229,8 @@ export class ConnectionService {
       const result = await auth(provider, { serverUrl: connector.url, authorizationCode: code, iss: params.get('iss') ?? undefined, fetchFn: this.#fetch });
       if (result !== 'AUTHORIZED' || !provider.savedConnection) throw new Error('no tokens were issued');
     } catch (err) {
+      // Refused by the enterprise restriction: said as is (and logged in #checkIdentity); nothing was stored.
+      if (err instanceof AppError && err.code === 'enterprise_identity') throw err;
       this.#deps.log.warn({ connector: connector.slug, err: (err as Error).message }, 'connect: code exchange failed');
       throw authorizationFailed(connector, `the authorization could not be completed (${(err as Error).message})`, err);
     }

@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007_listing_call_timeout.ts';
 import * as m0008 from './migrations/0008_connector_ui_setting.ts';
 import * as m0009 from './migrations/0009_audit_admin_events.ts';
 import * as m0010 from './migrations/0010_custom_connectors.ts';
+import * as m0011 from './migrations/0011_verified_domains.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008_connector_ui_setting': m0008,
   '0009_audit_admin_events': m0009,
   '0010_custom_connectors': m0010,
+  '0011_verified_domains': m0011,
 };
 
 export interface MigrationReport {

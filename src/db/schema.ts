@@ -21,8 +21,20 @@ export interface OrganizationsTable {
   name: string;
   plan: 'free' | 'pro' | 'team' | 'enterprise';
   parent_id: string | null;
+  /** Enterprise restriction: identities on verified domains only for people inside (docs/enterprise.md). */
+  restrict_verified_domains: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+}
+
+/** A domain an organization claims; verified by DNS TXT record or by the operator (migration 0011). */
+export interface OrgDomainsTable {
+  org_id: string;
+  domain: string;
+  token: string;
+  verified_at: Date | null;
+  method: 'dns' | 'manual' | null;
+  created_at: CreatedAt;
 }
 
 export interface MembershipsTable {
@@ -273,6 +285,7 @@ export interface McpAuthModelsTable {
 }
 
 export interface DB {
+  org_domains: OrgDomainsTable;
   mcp_auth_models: McpAuthModelsTable;
   org_connectors: OrgConnectorsTable;
   org_connector_rules: OrgConnectorRulesTable;

@@ -43,6 +43,9 @@ export function createAuthorizationServer(settings: AuthorizationServerSettings)
       return { accountId: id, claims: () => ({ sub: id, email: person.email, email_verified: true, name: person.name }) };
     },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    // The ID token from the token endpoint carries the granted claims (email), not only `sub`: access tokens here
+    // are bound to the MCP resource, which userinfo refuses, so the ID token is how a client learns the email.
+    conformIdTokenClaims: false,
     // Listed here so the AS metadata advertises them; access tokens carry only the resource's share.
     scopes: ['openid', 'offline_access', scopes.read, scopes.write],
     responseTypes: ['code'],

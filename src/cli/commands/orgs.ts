@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
 import { PLANS, ROLES, type Plan, type Role } from '../../config/schema.ts';
 import { OPERATOR } from '../../identity/actor.ts';
+import { addDomain, setEnterpriseRestriction, verifyDomain } from '../../identity/domains.ts';
 import { addMember } from '../../identity/memberships.ts';
 import { createOrganization, listOrganizations } from '../../identity/organizations.ts';
 import { findUserByEmail } from '../../identity/users.ts';
-import { notFound } from '../../shared/app-error.ts';
+import { invalidInput, notFound } from '../../shared/app-error.ts';
 import { output, withDatabase } from '../context.ts';
 
 export function registerOrgs(program: Command): void {
@@ -52,5 +53,37 @@ export function registerOrgs(program: Command): void {
     .action(async (org: string, email: string, options: { role: Role }, command: Command) => {
       const member = await withDatabase(command, (database) => addMember(database.db, OPERATOR, org, email, options.role));
       process.stdout.write(`Added ${member.email} to ${org} as ${member.role}.\n`);
+    });
+
+  orgs
+    .command('add-domain')
+    .description('Claim a domain for an organization; prints the TXT record to publish at it')
+    .argument('<org>', 'organization slug')
+    .argument('<domain>', 'domain, e.g. example.com')
+    .action(async (org: string, domain: string, _options: unknown, command: Command) => {
+      const added = await withDatabase(command, (database) => addDomain(database.db, OPERATOR, org, domain));
+      process.stdout.write(`Publish this TXT record at ${added.domain}, then run \`switchboard orgs verify-domain ${org} ${added.domain}\`:\n  ${added.txtRecord}\n`);
+    });
+
+  orgs
+    .command('verify-domain')
+    .description("Verify an organization's domain by its DNS TXT record, or by hand with --manual")
+    .argument('<org>', 'organization slug')
+    .argument('<domain>', 'domain, e.g. example.com')
+    .option('--manual', 'verify without a DNS lookup (you vouch for it; adds the domain if needed)')
+    .action(async (org: string, domain: string, options: { manual?: boolean }, command: Command) => {
+      const verified = await withDatabase(command, (database) => verifyDomain(database.db, OPERATOR, org, domain, { manual: options.manual ?? false }));
+      process.stdout.write(`${verified.domain} is verified for ${org} (${verified.method}).\n`);
+    });
+
+  orgs
+    .command('set-enterprise-restriction')
+    .description('Restrict identities on verified domains to people inside the enterprise (on|off)')
+    .argument('<org>', 'organization slug')
+    .argument('<state>', 'on or off')
+    .action(async (org: string, state: string, _options: unknown, command: Command) => {
+      if (state !== 'on' && state !== 'off') throw invalidInput('Give "on" or "off" as the state.');
+      const setting = await withDatabase(command, (database) => setEnterpriseRestriction(database.db, OPERATOR, org, state === 'on'));
+      process.stdout.write(`The enterprise restriction of ${org} is ${setting.restrictVerifiedDomains ? 'on' : 'off'}.\n`);
     });
 }
