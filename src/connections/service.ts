@@ -40,6 +40,8 @@ export interface ConnectionServiceDeps {
   log: Logger;
   /** Every request to an authorization server goes through it (the egress guard plugs in here). */
   fetch?: FetchLike;
+  /** The fetch for one connector's traffic (the egress guard that opens its organization's ranges); `fetch` otherwise. */
+  fetchFor?: (connector: ConnectorTarget) => FetchLike;
   lock?: RefreshLock;
   now?: () => number;
   /** Overrides PUBLIC_URL + /oauth/client-metadata.json as the published Client ID Metadata Document. */
@@ -79,6 +81,10 @@ export class ConnectionService {
     return connector;
   }
 
+  #fetchOf(connector: ConnectorTarget): FetchLike {
+    return this.#deps.fetchFor?.(connector) ?? this.#fetch;
+  }
+
   #provider(connector: ConnectorTarget, userId: string, mode: ConstructorParameters<typeof SwitchboardOAuthProvider>[1]) {
     const { db, vault, publicUrl, clientMetadataUrl } = this.#deps;
     const checkIdentity = mode.kind === 'authorize' ? (tokens: StoredOAuthTokens, ctx: IdentityCheckContext) => this.#checkIdentity(userId, connector, tokens, ctx) : undefined;
@@ -97,7 +103,7 @@ export class ConnectionService {
       issuer: ctx.issuer,
       clientId: ctx.clientId,
       userinfoEndpoint,
-      fetch: this.#fetch,
+      fetch: this.#fetchOf(connector),
       now: this.#now,
       note: (reason) => this.#deps.log.debug({ connector: connector.slug, reason }, 'connect: identity not taken from the authorization server'),
     });
@@ -175,15 +181,15 @@ export class ConnectionService {
     const provider = this.#provider(connector, userId, { kind: 'authorize', flow });
     let result: string;
     try {
-      const challenge = await probeChallenge(this.#fetch, connector.url);
+      const challenge = await probeChallenge(this.#fetchOf(connector), connector.url);
       // Discovered here rather than inside auth() (which then uses this state) to add `openid email` to the
       // scope when the authorization server offers them: the enterprise restriction needs the account's email.
-      const discovery = await discoverOAuthServerInfo(connector.url, { fetchFn: this.#fetch, ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {}) });
+      const discovery = await discoverOAuthServerInfo(connector.url, { fetchFn: this.#fetchOf(connector), ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {}) });
       await provider.saveDiscoveryState({ ...discovery, resourceMetadataUrl: challenge.resourceMetadataUrl?.toString() });
       const scope = withIdentityScopes(options.scope ?? challenge.scope ?? discovery.resourceMetadata?.scopes_supported?.join(' '), discovery.authorizationServerMetadata?.scopes_supported);
       result = await auth(provider, {
         serverUrl: connector.url,
-        fetchFn: this.#fetch,
+        fetchFn: this.#fetchOf(connector),
         ...(scope ? { scope } : {}),
         ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {}),
       });
@@ -226,7 +232,7 @@ export class ConnectionService {
     };
     const provider = this.#provider(connector, row.user_id, { kind: 'authorize', flow });
     try {
-      const result = await auth(provider, { serverUrl: connector.url, authorizationCode: code, iss: params.get('iss') ?? undefined, fetchFn: this.#fetch });
+      const result = await auth(provider, { serverUrl: connector.url, authorizationCode: code, iss: params.get('iss') ?? undefined, fetchFn: this.#fetchOf(connector) });
       if (result !== 'AUTHORIZED' || !provider.savedConnection) throw new Error('no tokens were issued');
     } catch (err) {
       // Refused by the enterprise restriction: said as is (and logged in #checkIdentity); nothing was stored.
@@ -335,7 +341,7 @@ export class ConnectionService {
     const provider = this.#provider(connector, userId, { kind: 'refresh', connection: row });
     let result = 'FAILED';
     try {
-      result = await auth(provider, { serverUrl: connector.url, fetchFn: this.#fetch });
+      result = await auth(provider, { serverUrl: connector.url, fetchFn: this.#fetchOf(connector) });
     } catch (err) {
       // invalid_grant: the refresh token is dead (revoked, expired, or rotated elsewhere). Anything
       // else (network, server error) may pass, so the connection is kept for the next attempt.
@@ -368,7 +374,7 @@ export class ConnectionService {
       const tokens = this.store.tokens(row);
       const discovery = provider?.discoveryState();
       const client = provider && row.issuer ? await provider.clientInformation({ issuer: row.issuer }) : undefined;
-      const result = tokens ? await revokeUpstream(this.#fetch, discovery, client, tokens) : { outcome: 'unsupported' as const };
+      const result = tokens ? await revokeUpstream(connector ? this.#fetchOf(connector) : this.#fetch, discovery, client, tokens) : { outcome: 'unsupported' as const };
       revocation = result.outcome;
       if (result.outcome === 'failed') this.#deps.log.warn({ connector: slug, detail: result.detail }, 'disconnect: upstream revocation failed; secrets deleted anyway');
     }

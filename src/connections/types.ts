@@ -9,6 +9,8 @@ export interface ConnectorTarget {
   headerNames?: string[];
   /** Tool calls end after this long (the listing's setting); the gateway's default otherwise. */
   callTimeoutMs?: number;
+  /** A custom connector's organization's egress allow-list: ranges the guard opens for this connector only. */
+  egressAllow?: string[];
 }
 
 export type ConnectorResolver = (slug: string) => Promise<ConnectorTarget | undefined>;

@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008_connector_ui_setting.ts';
 import * as m0009 from './migrations/0009_audit_admin_events.ts';
 import * as m0010 from './migrations/0010_custom_connectors.ts';
 import * as m0011 from './migrations/0011_verified_domains.ts';
+import * as m0012 from './migrations/0012_org_egress_allow.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009_audit_admin_events': m0009,
   '0010_custom_connectors': m0010,
   '0011_verified_domains': m0011,
+  '0012_org_egress_allow': m0012,
 };
 
 export interface MigrationReport {

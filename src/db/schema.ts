@@ -23,6 +23,8 @@ export interface OrganizationsTable {
   parent_id: string | null;
   /** Enterprise restriction: identities on verified domains only for people inside (docs/enterprise.md). */
   restrict_verified_domains: ColumnType<boolean, boolean | undefined, boolean>;
+  /** CIDR ranges the egress guard opens for this organization's custom connectors (migration 0012). */
+  egress_allow: ColumnType<string[], string | undefined, string>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

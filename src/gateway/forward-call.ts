@@ -39,8 +39,8 @@ export interface ForwardDeps {
   version: string;
   callTimeoutMs: number;
   requestState: RequestStateCodec<GatewayRequestState>;
-  /** The egress guard's agents (every connection checked and pinned); plain keep-alive agents when absent. */
-  agents?: Agents | undefined;
+  /** The egress guard's agents for a connector (every connection checked and pinned); plain keep-alive agents when absent. */
+  agentsFor?: ((connector: GatewayConnector) => Agents) | undefined;
 }
 
 /** One call to relay, as relay-front.ts established it. */
@@ -122,7 +122,7 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
 
   let upstream: PostAnswer;
   try {
-    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff, deps.agents);
+    upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff, deps.agentsFor?.(connector));
   } catch (err) {
     done();
     return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, timedOut ? cutOff() : err)));

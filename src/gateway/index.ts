@@ -5,7 +5,7 @@ import type { ConnectionService } from '../connections/service.ts';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PolicyChangeBus } from '../policy/changes.ts';
-import type { EgressGuard } from '../upstream/egress.ts';
+import type { EgressGuards } from '../upstream/egress.ts';
 import { UpstreamPool, type PoolOptions } from '../upstream/pool.ts';
 import { AuditLog } from './audit.ts';
 import { GatewayCore, type GatewayConnector } from './core.ts';
@@ -35,8 +35,8 @@ export interface GatewayOptions {
   pool?: Omit<PoolOptions, 'events' | 'fetch'>;
   /** Policy, enablement and connection changes: each one tells the affected clients to list again. */
   changes?: PolicyChangeBus;
-  /** Every connection to a connector goes through it (MCP sessions and relayed calls). */
-  egress?: EgressGuard;
+  /** Every connection to a connector goes through them (MCP sessions and relayed calls), by the connector's ranges. */
+  egress?: EgressGuards;
 }
 
 /** The gateway core and the /mcp endpoint on top of it, ready to mount on the Switchboard app. */
@@ -44,7 +44,8 @@ export function createGateway(options: GatewayOptions) {
   let endpoint: McpEndpoint | undefined;
   const pool = new UpstreamPool({
     ...options.pool,
-    ...(options.egress ? { fetch: options.egress.fetch } : {}),
+    // The connector's ranges are read at each request (from memory), so a range an owner removes stops at once.
+    ...(options.egress ? { fetchFor: (target: { slug: string }) => (async (url, init) => options.egress!.for((await options.resolveConnector(target.slug))?.egressAllow).fetch(url, init)) as typeof fetch } : {}),
     events: {
       onListChanged: (userId, _connector, kind) => endpoint?.listChanged(kind, userId),
       onResourceUpdated: (userId, connector, uri) => endpoint?.resourceUpdated(userId, core.naming.resourceUri(connector, uri)),
@@ -85,7 +86,12 @@ export function createGateway(options: GatewayOptions) {
         callTimeoutMs: options.pool?.callTimeoutMs ?? 300_000,
         forwardCalls: options.forwardCalls ?? true,
         onError: (err) => options.log.debug({ err: err.message }, 'mcp endpoint'),
-        agents: options.egress ? { 'http:': options.egress.httpAgent, 'https:': options.egress.httpsAgent } : undefined,
+        agentsFor: options.egress
+          ? (connector: { egressAllow?: string[] }) => {
+              const guard = options.egress!.for(connector.egressAllow);
+              return { 'http:': guard.httpAgent, 'https:': guard.httpsAgent };
+            }
+          : undefined,
         onRelayError: (err, reference) => options.log.error({ err, reqId: reference }, 'the /mcp relay failed on a request'),
         ...hooks,
       });

@@ -16,7 +16,7 @@ import {
 import type { Hono } from 'hono';
 import type { AppEnv } from '../api/context.ts';
 import { z } from 'zod';
-import type { Caller, GatewayCore, GatewayTool } from './core.ts';
+import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
 import type { Agents } from '../upstream/http-post.ts';
 import { createRelayFront, type FrontPrincipal, type NodeHandler, type RelayAnswer } from './relay-front.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -58,8 +58,8 @@ export interface McpEndpointDeps {
   onError?: (err: Error) => void;
   /** A request the relay front failed on unexpectedly (it answered 500 with this reference, or handed on). */
   onRelayError?: (err: Error, reference: string) => void;
-  /** The egress guard's agents for relayed calls. */
-  agents?: Agents | undefined;
+  /** The egress guard's agents for a relayed call's connector. */
+  agentsFor?: ((connector: GatewayConnector) => Agents) | undefined;
   /** Each request the relay front answered itself (metrics). */
   onRelayed?: (answer: RelayAnswer) => void;
 }
@@ -105,7 +105,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     bind: (ctx) => `${ctx.mcpReq.method}\0${callerOf(ctx.http?.authInfo).userId}`,
   });
   const bus = new PersonEventBus();
-  const forwarding = { core: deps.core, version: deps.version, callTimeoutMs: deps.callTimeoutMs ?? 300_000, requestState, agents: deps.agents };
+  const forwarding = { core: deps.core, version: deps.version, callTimeoutMs: deps.callTimeoutMs ?? 300_000, requestState, agentsFor: deps.agentsFor };
   const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs });
   const build = (caller: Caller, era: 'modern' | 'legacy', subscriptions?: Set<string>, resolvedTool?: GatewayTool) =>
     buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, ...(subscriptions ? { subscriptions } : {}), ...(resolvedTool ? { resolvedTool } : {}) });

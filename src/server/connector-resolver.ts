@@ -17,12 +17,22 @@ export function cachedListings(db: Kysely<DB>, ttlMs = 5_000): { find: ListingFi
   return { find: (slug) => cache.get(slug, () => findListing(db, slug)), clear: () => cache.clear() };
 }
 
+/** An organization's egress allow-list, as every connection to its custom connectors reads it (cleared on change notices). */
+export function cachedOrgEgress(db: Kysely<DB>, ttlMs = 5_000): { find: (orgId: string) => Promise<string[]>; clear(): void } {
+  const cache = new TtlCache<string[]>({ ttlMs });
+  const load = async (orgId: string) => (await db.selectFrom('organizations').select('egress_allow').where('id', '=', orgId).executeTakeFirst())?.egress_allow ?? [];
+  return { find: (orgId) => cache.get(orgId, () => load(orgId)), clear: () => cache.clear() };
+}
+
 /** The connections module's view of a directory listing: where the connector is and how it authenticates. */
-export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) => findListing(db, slug)): ConnectorResolver {
+export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) => findListing(db, slug), orgEgress?: (orgId: string) => Promise<string[]>): ConnectorResolver {
   return async (slug) => {
     const listing = await find(slug);
     if (!listing) return undefined;
+    // Only a custom connector is opened by its organization's ranges; directory listings by the operator's alone.
+    const egressAllow = listing.ownerOrgId ? await (orgEgress ?? ((id: string) => cachedOrgEgress(db, 0).find(id)))(listing.ownerOrgId) : [];
     return {
+      ...(egressAllow.length > 0 ? { egressAllow } : {}),
       slug: listing.slug,
       name: listing.name,
       url: listing.mcpUrl,

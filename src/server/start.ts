@@ -26,8 +26,8 @@ import { RedisRefreshLock } from '../connections/refresh-lock.ts';
 import { ConnectionService } from '../connections/service.ts';
 import { Vault } from '../connections/vault.ts';
 import { syncSeedCatalog } from '../directory/seed.ts';
-import { cachedListings, directoryResolver } from './connector-resolver.ts';
-import { EgressGuard } from '../upstream/egress.ts';
+import { cachedListings, cachedOrgEgress, directoryResolver } from './connector-resolver.ts';
+import { EgressGuard, EgressGuards } from '../upstream/egress.ts';
 import { startDemos } from './demo-services.ts';
 
 export interface RunningServer {
@@ -93,13 +93,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // Every connection made on a person's behalf (connectors' MCP endpoints, their OAuth servers) goes through the
   // egress guard: public addresses only, unless the operator allows a range; the demo services by exact origin.
-  const egress = new EgressGuard({ allow: config.egressAllow, allowOrigins: demos.map((d) => new URL(d.url).origin) });
+  // An organization's own ranges open its custom connectors only (EgressGuards.for, by the connector's ranges).
+  const guards = new EgressGuards(new EgressGuard({ allow: config.egressAllow, allowOrigins: demos.map((d) => new URL(d.url).origin) }));
+  const egress = guards.base;
+  const orgEgress = cachedOrgEgress(database.db);
 
   let accepting = true;
   // What every gateway call reads (listings, a person's policy and connections) is kept in memory and
   // dropped on each change notice; see src/shared/ttl-cache.ts.
   const listings = cachedListings(database.db);
-  const resolveConnector = directoryResolver(database.db, listings.find);
+  const resolveConnector = directoryResolver(database.db, listings.find, orgEgress.find);
   const policy = policyPort(database.db, { find: listings.find });
   const services: AppServices = {
     config: { publicUrl },
@@ -119,9 +122,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ...(redis ? { lock: new RedisRefreshLock(redis) } : {}),
       changes: policyChanges,
       fetch: (url, init) => egress.fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) }),
+      fetchFor: (connector) => (url, init) => guards.for(connector.egressAllow).fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) }),
     }),
     policyChanges,
     egress,
+    egressGuards: guards,
     isAcceptingTraffic: () => accepting,
   };
   app = createApp(services);
@@ -143,7 +148,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sessionIdleMs: config.gateway.sessionIdleMinutes * 60_000,
     pool: { callTimeoutMs: config.gateway.callTimeoutSeconds * 1000 },
     changes: policyChanges,
-    egress,
+    egress: guards,
   });
   front = gateway.mount(
     app,
@@ -153,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const forgetOnChange = policyChanges.subscribe((change) => {
     policy.invalidate();
     listings.clear();
+    orgEgress.clear();
     if (change.kind === 'connection' && change.userId) services.connections.invalidate(change.userId);
   });
 
@@ -173,7 +179,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await stopServer(server, config.shutdownGraceSeconds * 1000);
       forgetOnChange();
       await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close())]);
-      await egress.close();
+      await guards.close();
       await closeStorage(database, redis);
       log.info('shutdown complete');
     })());

@@ -257,6 +257,35 @@ function dnsFailure(host: string, cause?: unknown): AppError {
   return new AppError(502, 'dns_failure', `Couldn't reach the MCP server: the name ${host} does not resolve. Check the URL's spelling.`, { cause });
 }
 
+/**
+ * The operator's guard and, per set of extra ranges (an organization's allow-list for its custom connectors), a
+ * guard that opens those too. Each keeps its own connection pools, since a pooled socket was checked against the
+ * list that opened it; a list that changes gets a new guard, so a removed range stops working for new requests.
+ */
+export class EgressGuards {
+  readonly base: EgressGuard;
+  readonly #extra = new Map<string, EgressGuard>();
+
+  constructor(base: EgressGuard) {
+    this.base = base;
+  }
+
+  for(ranges: readonly string[] | undefined): EgressGuard {
+    if (!ranges || ranges.length === 0) return this.base;
+    const key = [...ranges].sort().join(',');
+    let guard = this.#extra.get(key);
+    if (!guard) {
+      guard = this.base.withAllowed([...ranges]);
+      this.#extra.set(key, guard);
+    }
+    return guard;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.base.close(), ...[...this.#extra.values()].map((g) => g.close())]);
+  }
+}
+
 /** The guard's refusal behind an error that wrapped it (SDK auth helpers, fetch's TypeError), if there is one. */
 export function egressRefusalIn(error: unknown): EgressRefusedError | undefined {
   for (let at = error, depth = 0; at instanceof Error && depth < 6; at = at.cause, depth++) if (at instanceof EgressRefusedError) return at;

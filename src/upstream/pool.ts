@@ -11,6 +11,8 @@ export interface UpstreamTarget {
   url: string;
   /** Per connector; defaults below. */
   callTimeoutMs?: number;
+  /** Extra ranges the egress guard opens for this connector (its organization's, for a custom connector). */
+  egressAllow?: string[];
 }
 
 export interface PoolOptions {
@@ -22,6 +24,8 @@ export interface PoolOptions {
   events?: PoolEvents;
   /** Every request to a connector goes through this fetch (the egress guard's, in a running server). */
   fetch?: FetchLike;
+  /** Or the fetch for one connector (the guard that opens its organization's ranges); takes precedence over `fetch`. */
+  fetchFor?: (target: UpstreamTarget) => FetchLike;
 }
 
 export interface PoolEvents {
@@ -88,6 +92,7 @@ export class UpstreamPool {
   readonly #events: PoolEvents;
 
   readonly #fetch: FetchLike | undefined;
+  readonly #fetchFor: ((target: UpstreamTarget) => FetchLike) | undefined;
 
   constructor(options: PoolOptions = {}) {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -95,6 +100,7 @@ export class UpstreamPool {
     this.#toolsTtlMs = options.toolsTtlMs ?? 60_000;
     this.#events = options.events ?? {};
     this.#fetch = options.fetch;
+    this.#fetchFor = options.fetchFor;
   }
 
   #entry(userId: string, target: UpstreamTarget, credentials: CredentialSource): Entry {
@@ -109,7 +115,7 @@ export class UpstreamPool {
         },
         onResourceUpdated: (uri: string) => this.#events.onResourceUpdated?.(userId, target.slug, uri),
       };
-      const client = within(openUpstream(target.url, credentials, { events, ...(this.#fetch ? { fetch: this.#fetch } : {}) }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
+      const client = within(openUpstream(target.url, credentials, { events, ...(this.#fetchFor ? { fetch: this.#fetchFor(target) } : this.#fetch ? { fetch: this.#fetch } : {}) }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
       const created: Entry = { client };
       entry = created;
       this.#entries.set(key, entry);

@@ -105,6 +105,15 @@ describe('custom connectors', () => {
     expect((await post(paul, { org: 'proorg', url: other.url })).status).toBe(201);
   });
 
+  it("keeps an owner's OAuth client for it, the secret sealed, and wants an id with a secret", async () => {
+    await expectApiError(t, await post(olivia, { org: 'acme', url: upstream.url.replace('/mcp', '/mcp?client=0'), oauthClientSecret: 's3cret-value' }), 400, 'invalid_request');
+    const added = await json<Added>(await post(olivia, { org: 'acme', url: upstream.url.replace('/mcp', '/mcp?client=1'), name: 'With client', oauthClientId: 'sb-client-1', oauthClientSecret: 's3cret-value' }));
+    const row = await database.db.selectFrom('connector_oauth_clients').selectAll().where('connector_slug', '=', added.connector.slug).executeTakeFirstOrThrow();
+    expect(row.client_id).toBe('sb-client-1');
+    expect(row.client_secret_enc).toMatch(/^sbv1:/);
+    expect(JSON.stringify(row)).not.toContain('s3cret-value');
+  });
+
   it('refuses plain http to the public internet, and a URL that is not one', async () => {
     expect((await expectApiError(t, await post(olivia, { org: 'acme', url: 'http://public.test/mcp' }), 400, 'invalid_request')).message).toMatch(/use https:\/\//);
     await expectApiError(t, await post(olivia, { org: 'acme', url: 'not a url' }), 400, 'invalid_request');

@@ -336,6 +336,55 @@ describe('POST /mcp', () => {
     }
   });
 
+  it("an organization's egress allow-list opens its own custom connectors, nothing else, and closes again at once", async () => {
+    const db = server.services.database.db;
+    const inside = await startTestUpstream('inside', { host: '127.0.0.2' });
+    const api = (token: string, path: string, method: string, body?: unknown) =>
+      fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    let slug = '';
+    try {
+      expect((await api(MAX, '/orgs/acme/egress', 'PUT', { allow: ['127.0.0.2/32'] })).status).toBe(403);
+      expect((await api(OLIVIA, '/orgs/acme/egress', 'PUT', { allow: ['127.0.0.2/24'] })).status).toBe(400);
+      // Before the range is open, adding it is refused by the guard.
+      expect((await api(OLIVIA, '/connectors', 'POST', { org: 'acme', url: inside.url })).status).toBe(403);
+      expect(await (await api(OLIVIA, '/orgs/acme/egress', 'PUT', { allow: ['127.0.0.2/32'] })).json()).toEqual({ allow: ['127.0.0.2/32'], changed: true });
+      const added = await api(OLIVIA, '/connectors', 'POST', { org: 'acme', url: inside.url, name: 'Inside' });
+      expect(added.status).toBe(201);
+      slug = ((await added.json()) as { connector: { slug: string } }).connector.slug;
+      // A directory listing at the same address is not opened by the organization's list.
+      await upsertListing(db, { slug: 'inside-dir', name: 'Inside dir', tagline: 'Directory', description: 'A directory listing on an internal address.', category: 'other', mcpUrl: inside.url, authKind: 'none', source: 'import', origin: 'test:inside-dir' });
+      await enableConnector(db, OPERATOR, 'acme', 'inside-dir', server.services.policyChanges);
+      for (const mode of ['auto', 'legacy'] as const) {
+        const client = await mcpClient(MAX, mode);
+        try {
+          const names = (await client.listTools()).tools.map((t) => t.name);
+          expect(names).toContain(`${slug}__echo`);
+          expect(names.some((n) => n.startsWith('inside-dir__'))).toBe(false);
+          expect(text(await client.callTool({ name: `${slug}__echo`, arguments: { text: mode } }))).toBe(`inside: ${mode}`);
+        } finally {
+          await client.close();
+        }
+      }
+      // Closed again: the next call is refused by the guard, though the tool list is still remembered.
+      const calls = inside.calls['echo'] ?? 0;
+      expect((await api(OLIVIA, '/orgs/acme/egress', 'PUT', { allow: [] })).status).toBe(200);
+      const client = await mcpClient(MAX, 'auto');
+      try {
+        const result = await client.callTool({ name: `${slug}__echo`, arguments: { text: 'late' } });
+        expect(result.isError).toBe(true);
+        expect(text(result)).toMatch(/does not connect to 127\.0\.0\.2 \(loopback\)/);
+      } finally {
+        await client.close();
+      }
+      expect(inside.calls['echo'] ?? 0).toBe(calls);
+    } finally {
+      await api(OLIVIA, '/orgs/acme/egress', 'PUT', { allow: [] });
+      if (slug) await api(OLIVIA, `/connectors/${slug}`, 'DELETE');
+      await disableConnector(db, OPERATOR, 'acme', 'inside-dir', server.services.policyChanges);
+      await inside.close();
+    }
+  });
+
   it('pages tools/list 100 at a time with cursors, in a stable order, and refuses a cursor it did not issue', async () => {
     const db = server.services.database.db;
     const many = await startTestUpstream('many', { extraTools: 150 });

@@ -8,6 +8,7 @@ import { addCustomConnector, removeCustomConnector, visibleOrgIds } from '../../
 import { probeAuthKind } from '../../connections/challenge.ts';
 import { addressCategory, EgressGuard } from '../../upstream/egress.ts';
 import { notFound } from '../../shared/app-error.ts';
+import { egressAllowOf } from '../../policy/egress-allow.ts';
 import { asUser } from '../../identity/actor.ts';
 import { ConnectorOut, ConnectorSummaryOut, ImportReportOut, connectorOut, connectorSummaryOut, importReportOut } from '../connector-schemas.ts';
 import type { AppEnv } from '../context.ts';
@@ -130,7 +131,10 @@ export function connectorRoutes(app: OpenAPIHono<AppEnv>): void {
     const { userId } = requirePrincipal(c);
     const body = c.req.valid('json');
     const services = c.get('services');
-    const egress = services.egress ?? publicOnly;
+    // The organization's own ranges count for its custom connectors, from the first check on.
+    const org = await services.database.db.selectFrom('organizations').select('id').where('slug', '=', body.org).executeTakeFirst();
+    const ranges = org ? await egressAllowOf(services.database.db, org.id) : [];
+    const egress = services.egressGuards?.for(ranges) ?? (ranges.length > 0 ? (services.egress ?? publicOnly).withAllowed(ranges) : (services.egress ?? publicOnly));
     const { listing, matchedListing } = await addCustomConnector(
       {
         db: services.database.db,

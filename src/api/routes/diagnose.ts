@@ -4,6 +4,7 @@ import { getListing } from '../../directory/store.ts';
 import { notFound } from '../../shared/app-error.ts';
 import { diagnose } from '../../upstream/diagnose.ts';
 import { EgressGuard } from '../../upstream/egress.ts';
+import { egressAllowOf } from '../../policy/egress-allow.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../errors.ts';
 import { requirePrincipal } from '../middleware/authenticate.ts';
@@ -54,7 +55,9 @@ export function diagnoseRoutes(app: OpenAPIHono<AppEnv>): void {
       throw notFound(`No connector has the slug "${listing.slug}". List the directory with GET /api/v1/connectors.`);
     }
     // The running server's guard; a server built without one still refuses private addresses.
-    const guard = services.egress ?? new EgressGuard();
+    // A custom connector is diagnosed with its organization's ranges, as its connections are made.
+    const ranges = listing.ownerOrgId ? await egressAllowOf(db, listing.ownerOrgId) : [];
+    const guard = services.egressGuards?.for(ranges) ?? services.egress ?? new EgressGuard();
     try {
       const diagnosis = await diagnose(listing.mcpUrl, { guard, auth: listing.authKind });
       const failed = diagnosis.steps.find((s) => s.status === 'failed');
@@ -63,7 +66,7 @@ export function diagnoseRoutes(app: OpenAPIHono<AppEnv>): void {
       else log.info({ connector: listing.slug, era: diagnosis.era }, 'connection diagnostic passed');
       return c.json({ connector: listing.slug, ...diagnosis, url: listing.mcpUrl }, 200);
     } finally {
-      if (!services.egress) await guard.close();
+      if (!services.egress && !services.egressGuards) await guard.close();
     }
   });
 }

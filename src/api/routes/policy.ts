@@ -18,6 +18,7 @@ import {
   type OrgRules,
   type PersonRules,
 } from '../../policy/store.ts';
+import { getEgressAllow, setEgressAllow } from '../../policy/egress-allow.ts';
 import { getInteractiveUi, setInteractiveUi, type InteractiveUiSetting } from '../../policy/interactive-ui.ts';
 import { notFound } from '../../shared/app-error.ts';
 import type { AppEnv } from '../context.ts';
@@ -209,7 +210,41 @@ const setUi = createRoute({
   responses: { 200: { description: 'The setting now in force', ...json(z.object({ ui: InteractiveUiOut, changed: z.boolean() })) }, ...errorResponses(400, 401, 403, 404) },
 });
 
+const EgressAllowBody = z.strictObject({ allow: z.array(z.string().min(1).max(50)).max(50).openapi({ description: 'CIDR ranges, e.g. ["10.20.0.0/16", "fd00:1::/48"]', example: ['10.20.0.0/16'] }) }).openapi('EgressAllowList');
+
+const getEgress = createRoute({
+  method: 'get',
+  path: '/orgs/{slug}/egress',
+  tags: ['policy'],
+  summary: "The organization's egress allow-list: address ranges its custom connectors may reach (any member)",
+  security,
+  request: { params: OrgParam },
+  responses: { 200: { description: 'The ranges', ...json(EgressAllowBody) }, ...errorResponses(401, 404) },
+});
+
+const setEgress = createRoute({
+  method: 'put',
+  path: '/orgs/{slug}/egress',
+  tags: ['policy'],
+  summary: "Replace the organization's egress allow-list (owners). It opens these ranges for the organization's custom connectors only",
+  security,
+  request: { params: OrgParam, body: { required: true, ...json(EgressAllowBody) } },
+  responses: { 200: { description: 'The ranges now in force', ...json(EgressAllowBody.extend({ changed: z.boolean() })) }, ...errorResponses(400, 401, 403, 404) },
+});
+
 export function policyRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(getEgress, async (c) => {
+    const { userId } = requirePrincipal(c);
+    return c.json({ allow: await getEgressAllow(c.get('services').database.db, asUser(userId), c.req.valid('param').slug) }, 200);
+  });
+
+  app.openapi(setEgress, async (c) => {
+    const { userId } = requirePrincipal(c);
+    const services = c.get('services');
+    const result = await setEgressAllow(services.database.db, asUser(userId), c.req.valid('param').slug, c.req.valid('json').allow, services.policyChanges);
+    return c.json({ allow: result.allow, changed: result.changed }, 200);
+  });
+
   app.openapi(getUi, async (c) => {
     const { userId } = requirePrincipal(c);
     const { slug, connector } = c.req.valid('param');
