@@ -9,7 +9,7 @@ import type { SsoClient } from '../identity/sso.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PolicyChangeBus } from '../policy/changes.ts';
-import type { EgressGuard, EgressGuards } from '../upstream/egress.ts';
+import type { EgressGuards } from '../upstream/egress.ts';
 
 /** Everything the HTTP layer needs, built once by the server and handed in. */
 export interface AppServices {
@@ -33,9 +33,8 @@ export interface AppServices {
    */
   credentialsRevoked?: (() => void) | undefined;
   /** Connections made on a person's behalf to an address they supplied go through it (docs/networking.md). */
-  egress?: EgressGuard | undefined;
-  /** The operator's guard and, per organization allow-list, the guard that opens it too (custom connectors). */
-  egressGuards?: EgressGuards | undefined;
+  /** `egress.base` is the operator's guard; `egress.for(ranges)` adds an organization's ranges (custom connectors). */
+  egress: EgressGuards;
   /** DNS TXT lookups for domain verification; `dns.promises.resolveTxt` when left out (tests inject one). */
   resolveTxt?: ResolveTxt | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */

@@ -3,15 +3,15 @@ import type { Kysely } from 'kysely';
 import { recordAdminEvent } from '../audit/events.ts';
 import type { DB } from '../db/schema.ts';
 import { roleOf } from '../identity/organizations.ts';
-import { isOwner } from '../identity/roles.ts';
+import { customConnectorRefusal } from '../policy/custom-connectors.ts';
 import { ensureEnabled } from '../policy/store.ts';
 import { AppError, conflict, forbidden, invalidInput, notFound } from '../shared/app-error.ts';
 import type { Listing } from './listing.ts';
 import { toListing } from './rows.ts';
 
 /**
- * Custom connectors: any remote MCP server, added by URL for one organization. Who may add one follows the plan
- * (owners on Team and Enterprise, any member on Free and Pro, one at most on Free); the organization gets it
+ * Custom connectors: any remote MCP server, added by URL for one organization. Who may add one is the policy
+ * module's rule (src/policy/custom-connectors.ts); the organization gets it
  * enabled at once, and nobody outside it ever sees it. What the URL may point at is the egress guard's call, made
  * before anything is stored; how it authenticates is probed, not asked.
  */
@@ -26,12 +26,12 @@ export interface CustomConnectorInput {
 
 export interface CustomConnectorDeps {
   db: Kysely<DB>;
-  /** The egress guard's decision on the URL: its addresses, or the refusal (thrown). */
-  checkUrl(url: URL): Promise<Array<{ address: string; family: 4 | 6 }>>;
+  /** The egress guard's decision on the URL for this organization: its addresses, or the refusal (thrown). */
+  checkUrl(url: URL, orgId: string): Promise<Array<{ address: string; family: 4 | 6 }>>;
   /** Whether an address is outside the public internet (an operator-allowed internal one). */
   isInternal(address: string): boolean;
   /** `oauth` when the server answers a first request with 401 and a Bearer challenge, else `none`. */
-  probeAuth(url: URL): Promise<'oauth' | 'none'>;
+  probeAuth(url: URL, orgId: string): Promise<'oauth' | 'none'>;
 }
 
 export async function addCustomConnector(deps: CustomConnectorDeps, userId: string, input: CustomConnectorInput): Promise<{ listing: Listing; matchedListing: string | null }> {
@@ -39,9 +39,8 @@ export async function addCustomConnector(deps: CustomConnectorDeps, userId: stri
   const org = await db.selectFrom('organizations').select(['id', 'name', 'plan']).where('slug', '=', input.org).executeTakeFirst();
   const role = org ? await roleOf(db, org.id, userId) : undefined;
   if (!org || role === undefined) throw notFound(`No organization has the slug "${input.org}" among yours.`);
-  if ((org.plan === 'team' || org.plan === 'enterprise') && !isOwner(role)) {
-    throw forbidden(`On ${org.name}'s ${org.plan} plan only owners add custom connectors; ask an owner to add it.`);
-  }
+  const mayNot = customConnectorRefusal(org, role, 'add');
+  if (mayNot) throw forbidden(mayNot);
 
   let url: URL;
   try {
@@ -51,7 +50,7 @@ export async function addCustomConnector(deps: CustomConnectorDeps, userId: stri
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidInput(`The URL must start with https:// (got ${url.protocol}//).`);
   url.hash = '';
-  const addresses = await deps.checkUrl(url);
+  const addresses = await deps.checkUrl(url, org.id);
   // Plain http only to an address the operator opened on purpose: on the internet, tokens would travel in clear.
   if (url.protocol === 'http:' && addresses.some((a) => !deps.isInternal(a.address))) {
     throw invalidInput(`${url.host} is on the public internet: use https:// so that your sign-in and data are encrypted on the way.`);
@@ -61,14 +60,13 @@ export async function addCustomConnector(deps: CustomConnectorDeps, userId: stri
   if (duplicate) throw alreadyAdded(org.name, duplicate);
 
   const count = Number((await db.selectFrom('connector_listings').select((eb) => eb.fn.countAll<string>().as('n')).where('owner_org_id', '=', org.id).executeTakeFirstOrThrow()).n);
-  if (org.plan === 'free' && count >= 1) {
-    throw forbidden(`The Free plan allows one custom connector, and ${org.name} has one. Remove it first, or move to the Pro plan for more.`);
-  }
+  const overLimit = customConnectorRefusal(org, role, 'add', count);
+  if (overLimit) throw forbidden(overLimit);
 
   // A server the directory knows (same host) is shown with its name, but the URL given is the one used.
   const known = (await db.selectFrom('connector_listings').select(['slug', 'name', 'mcp_url', 'category']).where('owner_org_id', 'is', null).execute()).find((l) => hostOf(l.mcp_url) === url.host);
   const name = input.name?.trim() || known?.name || url.hostname;
-  const authKind = await deps.probeAuth(url);
+  const authKind = await deps.probeAuth(url, org.id);
 
   const slug = customSlug(name);
   const inserted = await db
@@ -122,7 +120,8 @@ export async function removeCustomConnector(db: Kysely<DB>, userId: string, slug
   const org = orgId ? await db.selectFrom('organizations').select(['id', 'name', 'plan']).where('id', '=', orgId).executeTakeFirst() : undefined;
   const role = org ? await roleOf(db, org.id, userId) : undefined;
   if (!listing || !org || role === undefined) throw notFound(`No custom connector of yours has the slug "${slug}". Directory listings are not removed this way.`);
-  if ((org.plan === 'team' || org.plan === 'enterprise') && !isOwner(role)) throw forbidden(`Only owners of ${org.name} remove its custom connectors.`);
+  const mayNot = customConnectorRefusal(org, role, 'remove');
+  if (mayNot) throw forbidden(mayNot);
   await db.transaction().execute(async (trx) => {
     // Members' connections to it go too (their secrets with them); enablement and rules go by cascade.
     await trx.deleteFrom('connections').where('connector_slug', '=', slug).execute();

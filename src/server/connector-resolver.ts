@@ -4,6 +4,7 @@ import type { DB } from '../db/schema.ts';
 import type { Listing } from '../directory/listing.ts';
 import { findListing } from '../directory/store.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
+import { egressAllowOf } from '../policy/egress-allow.ts';
 
 export type ListingFinder = (slug: string) => Promise<Listing | undefined>;
 
@@ -20,8 +21,7 @@ export function cachedListings(db: Kysely<DB>, ttlMs = 5_000): { find: ListingFi
 /** An organization's egress allow-list, as every connection to its custom connectors reads it (cleared on change notices). */
 export function cachedOrgEgress(db: Kysely<DB>, ttlMs = 5_000): { find: (orgId: string) => Promise<string[]>; clear(): void } {
   const cache = new TtlCache<string[]>({ ttlMs });
-  const load = async (orgId: string) => (await db.selectFrom('organizations').select('egress_allow').where('id', '=', orgId).executeTakeFirst())?.egress_allow ?? [];
-  return { find: (orgId) => cache.get(orgId, () => load(orgId)), clear: () => cache.clear() };
+  return { find: (orgId) => cache.get(orgId, () => egressAllowOf(db, orgId)), clear: () => cache.clear() };
 }
 
 /** The connections module's view of a directory listing: where the connector is and how it authenticates. */
@@ -30,7 +30,7 @@ export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) =
     const listing = await find(slug);
     if (!listing) return undefined;
     // Only a custom connector is opened by its organization's ranges; directory listings by the operator's alone.
-    const egressAllow = listing.ownerOrgId ? await (orgEgress ?? ((id: string) => cachedOrgEgress(db, 0).find(id)))(listing.ownerOrgId) : [];
+    const egressAllow = listing.ownerOrgId ? await (orgEgress ?? ((id: string) => egressAllowOf(db, id)))(listing.ownerOrgId) : [];
     return {
       ...(egressAllow.length > 0 ? { egressAllow } : {}),
       slug: listing.slug,

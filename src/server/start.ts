@@ -125,8 +125,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       fetchFor: (connector) => (url, init) => guards.for(connector.egressAllow).fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) }),
     }),
     policyChanges,
-    egress,
-    egressGuards: guards,
+    egress: guards,
     isAcceptingTraffic: () => accepting,
   };
   app = createApp(services);

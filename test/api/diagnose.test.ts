@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { upsertListing } from '../../src/directory/store.ts';
-import { EgressGuard } from '../../src/upstream/egress.ts';
+import { EgressGuard, EgressGuards } from '../../src/upstream/egress.ts';
 import { bearer, createTestApp, expectApiError, json, type TestApp } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { person, type Person } from '../helpers/fixtures.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   database = await testDatabase();
   upstream = await startTestUpstream('Diag API');
   t = createTestApp(database);
-  t.services.egress = new EgressGuard({ allowOrigins: [new URL(upstream.url).origin] });
+  t.services.egress = new EgressGuards(new EgressGuard({ allowOrigins: [new URL(upstream.url).origin] }));
   pat = await person(database.db, 'diag@acme.test');
   await upsertListing(database.db, listing('diag-open', upstream.url));
   await upsertListing(database.db, listing('diag-metadata', 'http://169.254.169.254/mcp'));

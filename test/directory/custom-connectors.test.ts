@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/database.ts';
 import { directoryResolver } from '../../src/server/connector-resolver.ts';
 import { upsertListing } from '../../src/directory/store.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { EgressGuard } from '../../src/upstream/egress.ts';
+import { EgressGuard, EgressGuards } from '../../src/upstream/egress.ts';
 import { UpstreamPool } from '../../src/upstream/pool.ts';
 import { bearer, createTestApp, expectApiError, json, type TestApp } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   t = createTestApp(database);
   const vault = await Vault.open(database.db, randomBytes(32));
   (t.services as { connections: ConnectionService }).connections = new ConnectionService({ db: database.db, vault, publicUrl: 'http://127.0.0.1:3999', resolveConnector: directoryResolver(database.db), log: createLogger('silent') });
-  t.services.egress = new EgressGuard({ allow: ['127.0.0.1/32'], resolve: tableResolver({ ...NAMES, 'localhost.test': ['127.0.0.1'] }) });
+  t.services.egress = new EgressGuards(new EgressGuard({ allow: ['127.0.0.1/32'], resolve: tableResolver({ ...NAMES, 'localhost.test': ['127.0.0.1'] }) }));
   olivia = await person(database.db, 'olivia@acme.test');
   max = await person(database.db, 'max@acme.test');
   mia = await person(database.db, 'mia@globex.test');
@@ -122,7 +122,7 @@ describe('custom connectors', () => {
   it('refuses every URL of the SSRF corpus when adding, and stores nothing', async () => {
     // The guard as shipped: no range allowed (this file's other tests open 127.0.0.1 for their local servers).
     const allowing = t.services.egress;
-    t.services.egress = new EgressGuard({ resolve: tableResolver(NAMES) });
+    t.services.egress = new EgressGuards(new EgressGuard({ resolve: tableResolver(NAMES) }));
     try {
       await corpusRefusedOnAdd();
     } finally {

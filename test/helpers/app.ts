@@ -8,6 +8,7 @@ import { LoginThrottle, MemoryThrottleStore } from '../../src/identity/login-thr
 import type { SsoClient } from '../../src/identity/sso.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { EgressGuard, EgressGuards } from '../../src/upstream/egress.ts';
 
 /** Captures every JSON log line the code under test writes. */
 export class LogCapture extends Writable {
@@ -53,6 +54,8 @@ export function createTestApp(database: Database, options: { publicUrl?: string;
     sessions: { idleHours: 24, maxHours: 24 * 7 },
     sso: options.sso,
     connections: options.connections ?? noConnections,
+    // The guard as shipped: public addresses only (tests that reach local servers put their own in).
+    egress: new EgressGuards(new EgressGuard()),
     isAcceptingTraffic: () => true,
   };
   const app = createApp(services);

@@ -1,4 +1,3 @@
-import { assertPublicHttpsUrl } from '../../upstream/public-address.ts';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { importConnectors } from '../../directory/import.ts';
 import { CATEGORIES } from '../../directory/listing.ts';
@@ -6,8 +5,8 @@ import { listListings } from '../../directory/search.ts';
 import { getListing } from '../../directory/store.ts';
 import { addCustomConnector, removeCustomConnector, visibleOrgIds } from '../../directory/custom.ts';
 import { probeAuthKind } from '../../connections/challenge.ts';
-import { addressCategory, EgressGuard } from '../../upstream/egress.ts';
-import { notFound } from '../../shared/app-error.ts';
+import { addressCategory } from '../../upstream/egress.ts';
+import { invalidInput, notFound } from '../../shared/app-error.ts';
 import { egressAllowOf } from '../../policy/egress-allow.ts';
 import { asUser } from '../../identity/actor.ts';
 import { ConnectorOut, ConnectorSummaryOut, ImportReportOut, connectorOut, connectorSummaryOut, importReportOut } from '../connector-schemas.ts';
@@ -105,9 +104,6 @@ const removeCustom = createRoute({
   responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404) },
 });
 
-/** Without a running server's guard (tests of the bare app): public addresses only. */
-const publicOnly = new EgressGuard();
-
 export function connectorRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
     const { userId } = requirePrincipal(c);
@@ -131,16 +127,15 @@ export function connectorRoutes(app: OpenAPIHono<AppEnv>): void {
     const { userId } = requirePrincipal(c);
     const body = c.req.valid('json');
     const services = c.get('services');
+    const db = services.database.db;
     // The organization's own ranges count for its custom connectors, from the first check on.
-    const org = await services.database.db.selectFrom('organizations').select('id').where('slug', '=', body.org).executeTakeFirst();
-    const ranges = org ? await egressAllowOf(services.database.db, org.id) : [];
-    const egress = services.egressGuards?.for(ranges) ?? (ranges.length > 0 ? (services.egress ?? publicOnly).withAllowed(ranges) : (services.egress ?? publicOnly));
+    const guardOf = async (orgId: string) => services.egress.for(await egressAllowOf(db, orgId));
     const { listing, matchedListing } = await addCustomConnector(
       {
-        db: services.database.db,
-        checkUrl: async (url) => (await egress.check(url)).addresses,
+        db,
+        checkUrl: async (url, orgId) => (await (await guardOf(orgId)).check(url)).addresses,
         isInternal: (address) => addressCategory(address) !== undefined,
-        probeAuth: (url) => probeAuthKind(egress.fetch, url.href),
+        probeAuth: async (url, orgId) => probeAuthKind((await guardOf(orgId)).fetch, url.href),
       },
       userId,
       body,
@@ -162,14 +157,14 @@ export function connectorRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(importRoute, async (c) => {
     const { userId } = requirePrincipal(c);
     const body = c.req.valid('json');
-    // People may point the server only at public https registries; the operator's CLI may import from anywhere.
-    const egress = c.get('services').egress;
+    // People may point the server only at https registries the egress guard allows; the operator's CLI at anything.
+    const egress = c.get('services').egress.base;
     if (body.registryUrl !== undefined) {
-      await assertPublicHttpsUrl(body.registryUrl, 'The registry URL');
-      // The check above gives the early, specific answer; the guard's fetch keeps it true at connect time.
-      if (egress) await egress.check(body.registryUrl);
+      if (!/^https:\/\//i.test(body.registryUrl.trim())) throw invalidInput(`The registry URL must be an https:// URL; got "${body.registryUrl}".`);
+      // Checked now for an early, specific answer; the guard's fetch keeps it true at connect time.
+      await egress.check(body.registryUrl.trim());
     }
-    const source = body.serverJson !== undefined ? { serverJson: body.serverJson } : { registryUrl: body.registryUrl!, ...(egress ? { fetchOptions: { fetch: egress.fetch } } : {}) };
+    const source = body.serverJson !== undefined ? { serverJson: body.serverJson } : { registryUrl: body.registryUrl!, fetchOptions: { fetch: egress.fetch } };
     const report = await importConnectors(c.get('services').database.db, asUser(userId), source);
     return c.json(importReportOut(report), 200);
   });

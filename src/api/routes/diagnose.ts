@@ -3,7 +3,6 @@ import { visibleOrgIds } from '../../directory/custom.ts';
 import { getListing } from '../../directory/store.ts';
 import { notFound } from '../../shared/app-error.ts';
 import { diagnose } from '../../upstream/diagnose.ts';
-import { EgressGuard } from '../../upstream/egress.ts';
 import { egressAllowOf } from '../../policy/egress-allow.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../errors.ts';
@@ -54,19 +53,13 @@ export function diagnoseRoutes(app: OpenAPIHono<AppEnv>): void {
     if (listing.ownerOrgId !== null && !(await visibleOrgIds(db, userId)).includes(listing.ownerOrgId)) {
       throw notFound(`No connector has the slug "${listing.slug}". List the directory with GET /api/v1/connectors.`);
     }
-    // The running server's guard; a server built without one still refuses private addresses.
     // A custom connector is diagnosed with its organization's ranges, as its connections are made.
-    const ranges = listing.ownerOrgId ? await egressAllowOf(db, listing.ownerOrgId) : [];
-    const guard = services.egressGuards?.for(ranges) ?? services.egress ?? new EgressGuard();
-    try {
-      const diagnosis = await diagnose(listing.mcpUrl, { guard, auth: listing.authKind });
-      const failed = diagnosis.steps.find((s) => s.status === 'failed');
-      const log = c.get('log') ?? services.log;
-      if (failed) log.warn({ connector: listing.slug, step: failed.step, detail: failed.detail }, 'connection diagnostic found a failing step');
-      else log.info({ connector: listing.slug, era: diagnosis.era }, 'connection diagnostic passed');
-      return c.json({ connector: listing.slug, ...diagnosis, url: listing.mcpUrl }, 200);
-    } finally {
-      if (!services.egress && !services.egressGuards) await guard.close();
-    }
+    const guard = services.egress.for(listing.ownerOrgId ? await egressAllowOf(db, listing.ownerOrgId) : []);
+    const diagnosis = await diagnose(listing.mcpUrl, { guard, auth: listing.authKind });
+    const failed = diagnosis.steps.find((s) => s.status === 'failed');
+    const log = c.get('log') ?? services.log;
+    if (failed) log.warn({ connector: listing.slug, step: failed.step, detail: failed.detail }, 'connection diagnostic found a failing step');
+    else log.info({ connector: listing.slug, era: diagnosis.era }, 'connection diagnostic passed');
+    return c.json({ connector: listing.slug, ...diagnosis, url: listing.mcpUrl }, 200);
   });
 }
