@@ -20,6 +20,7 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { mcpClientRoutes } from './routes/mcp-clients.ts';
+import { toolAccessRoutes } from './routes/tool-access.ts';
 import type { AppServices } from './services.ts';
 
 export const API_VERSION = '0.1.0';
@@ -59,6 +60,7 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   domainRoutes(api);
   auditRoutes(api);
   policyRoutes(api);
+  toolAccessRoutes(api);
   connectorRoutes(api);
   connectionRoutes(api);
   diagnoseRoutes(api);

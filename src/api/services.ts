@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PolicyChangeBus } from '../policy/changes.ts';
 import type { EgressGuards } from '../upstream/egress.ts';
+import type { ToolAccessFiguresPort } from '../gateway/index.ts';
 
 /** Everything the HTTP layer needs, built once by the server and handed in. */
 export interface AppServices {
@@ -37,6 +38,11 @@ export interface AppServices {
   egress: EgressGuards;
   /** DNS TXT lookups for domain verification; `dns.promises.resolveTxt` when left out (tests inject one). */
   resolveTxt?: ResolveTxt | undefined;
+  /**
+   * Token figures of a person's tools per access mode (docs/tool-access.md), from the gateway; absent in apps
+   * built without one (the figures are then left out of the answer).
+   */
+  toolAccess?: ToolAccessFiguresPort | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

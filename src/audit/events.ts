@@ -12,7 +12,7 @@ export type AuditActor = Actor | { kind: 'system' };
 
 export const ADMIN_ACTIONS = {
   enablement: ['enabled', 'disabled'],
-  policy: ['org_rules_set', 'person_rules_set', 'interactive_ui_set', 'domain_added', 'domain_verified', 'domain_removed', 'enterprise_restriction_set', 'egress_allow_set'],
+  policy: ['org_rules_set', 'person_rules_set', 'interactive_ui_set', 'domain_added', 'domain_verified', 'domain_removed', 'enterprise_restriction_set', 'egress_allow_set', 'tool_pins_set'],
   connection: ['connected', 'disconnected', 'expired'],
   membership: ['member_added', 'role_changed', 'member_removed', 'primary_owner_transferred'],
 } as const satisfies Record<AdminEventKind, readonly string[]>;

@@ -8,6 +8,7 @@ import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerOrgs } from './commands/orgs.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerToolSearch } from './commands/search-tools.ts';
 import { registerTokens } from './commands/tokens.ts';
 import { registerUsers } from './commands/users.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerTokens(program);
   registerKeys(program);
   registerConnectors(program);
+  registerToolSearch(program);
   registerDemo(program);
   return program;
 }

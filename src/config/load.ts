@@ -57,6 +57,7 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
     schema: z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1'),
   },
   { name: 'SWITCHBOARD_MCP_NAMING', path: ['gateway', 'naming'], schema: z.enum(['namespaced', 'passthrough']) },
+  { name: 'SWITCHBOARD_MCP_CONTEXT_TOKENS', path: ['gateway', 'mcpContextTokens'], schema: z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number of tokens, e.g. 200000' }).transform(Number) },
   {
     name: 'SWITCHBOARD_ALLOWED_HOSTS',
     path: ['gateway', 'allowedHosts'],

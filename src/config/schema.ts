@@ -91,6 +91,11 @@ export const serverSettingsSchema = z.strictObject({
       sessionIdleMinutes: z.number().min(1).max(24 * 60).default(30),
       /** Tool calls without a per-connector limit end after this many seconds. */
       callTimeoutSeconds: z.number().min(1).max(3600).default(300),
+      /**
+       * The model context size assumed for MCP clients (their model is unknown): Auto loads every tool definition
+       * while they take at most 10% of it (docs/tool-access.md).
+       */
+      mcpContextTokens: z.number().int().min(1_000).max(10_000_000).default(200_000),
     })
     .prefault({}),
   auth: z

@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009_audit_admin_events.ts';
 import * as m0010 from './migrations/0010_custom_connectors.ts';
 import * as m0011 from './migrations/0011_verified_domains.ts';
 import * as m0012 from './migrations/0012_org_egress_allow.ts';
+import * as m0013 from './migrations/0013_tool_access.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_custom_connectors': m0010,
   '0011_verified_domains': m0011,
   '0012_org_egress_allow': m0012,
+  '0013_tool_access': m0013,
 };
 
 export interface MigrationReport {

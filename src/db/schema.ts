@@ -286,7 +286,43 @@ export interface McpAuthModelsTable {
   updated_at: CreatedAt;
 }
 
+/** How many tool definitions a person's clients get (docs/tool-access.md, migration 0013). */
+export type ToolAccessModeColumn = 'auto' | 'always' | 'on_demand';
+/** A tool by its connector's slug and its own name at the connector. */
+export interface PinnedToolColumn {
+  connector: string;
+  tool: string;
+}
+
+/** A person's default tool access mode and the tools they keep loaded in every mode. */
+export interface UserToolAccessTable {
+  user_id: string;
+  mode: ColumnType<ToolAccessModeColumn, ToolAccessModeColumn | undefined, ToolAccessModeColumn>;
+  pinned: ColumnType<PinnedToolColumn[], string | undefined, string>;
+  updated_at: CreatedAt;
+}
+
+/** A person's mode for one MCP client: an OAuth client id, or the id of a personal access token. */
+export interface UserToolAccessClientsTable {
+  user_id: string;
+  client_kind: 'oauth' | 'token';
+  client_id: string;
+  mode: ToolAccessModeColumn;
+  updated_at: CreatedAt;
+}
+
+/** The tools an organization's owners keep loaded for every member (when the member may use them). */
+export interface OrgToolAccessTable {
+  org_id: string;
+  pinned: ColumnType<PinnedToolColumn[], string | undefined, string>;
+  updated_by: string | null;
+  updated_at: CreatedAt;
+}
+
 export interface DB {
+  user_tool_access: UserToolAccessTable;
+  user_tool_access_clients: UserToolAccessClientsTable;
+  org_tool_access: OrgToolAccessTable;
   org_domains: OrgDomainsTable;
   mcp_auth_models: McpAuthModelsTable;
   org_connectors: OrgConnectorsTable;

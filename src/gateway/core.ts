@@ -43,6 +43,8 @@ export interface GatewayToolList {
 
 export type GatewayConnector = ConnectorTarget & {
   callTimeoutMs?: number;
+  /** The listing's description (for tool search and connector suggestions). */
+  description?: string;
   /** An owner switched its interactive UI off in the caller's organization (its ui:// resources are withheld). */
   uiHidden?: boolean;
 };
@@ -163,6 +165,11 @@ export class GatewayCore {
       this.#lists.set(key, { inputs, list });
     }
     return list;
+  }
+
+  /** The connectors the organization lets this person use (enabled, on the plan, not switched off), connected or not. */
+  async allowedConnectors(caller: Caller): Promise<string[]> {
+    return (await this.#deps.policy.forPerson(caller.userId, caller.orgId)).connectors;
   }
 
   /** Connectors the policy allows and the person has connected (or that need no credentials). */

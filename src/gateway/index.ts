@@ -16,6 +16,9 @@ import type { NamingProfileName } from './naming.ts';
 import { organizationFor } from './organization.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { PolicyPort } from './policy-port.ts';
+import type { DirectoryPort } from './connector-suggestions.ts';
+import { ToolAccess, type TokenFigures } from './tool-access.ts';
+import { DEFAULT_CONTEXT_TOKENS, type ToolAccessSettingsPort } from './tool-access-mode.ts';
 
 export interface GatewayOptions {
   db: Kysely<DB>;
@@ -37,6 +40,18 @@ export interface GatewayOptions {
   changes?: PolicyChangeBus;
   /** Every connection to a connector goes through them (MCP sessions and relayed calls), by the connector's ranges. */
   egress?: EgressGuards;
+  /** Tool access modes (docs/tool-access.md); left out, everyone is on Auto with nothing pinned and no directory to suggest from. */
+  toolAccess?: {
+    settings: ToolAccessSettingsPort;
+    directory: DirectoryPort;
+    /** The context size assumed for MCP clients (`gateway.mcpContextTokens`, default 200,000). */
+    contextTokens?: number;
+  };
+}
+
+/** What a person's tools cost in tokens, in one of their organizations (for the REST API). */
+export interface ToolAccessFiguresPort {
+  figures(userId: string, orgSlug: string | undefined): Promise<{ orgId: string | undefined; figures: TokenFigures; problems: Array<{ connector: string; message: string }> }>;
 }
 
 /** The gateway core and the /mcp endpoint on top of it, ready to mount on the Switchboard app. */
@@ -64,6 +79,21 @@ export function createGateway(options: GatewayOptions) {
     connectUrl: options.connectUrl,
     ...(options.naming ? { naming: options.naming } : {}),
   });
+  const toolAccess = new ToolAccess({
+    core,
+    settings: options.toolAccess?.settings ?? (async () => ({ mode: 'auto', clients: [], pinned: [], orgPinned: [] })),
+    describe: options.resolveConnector,
+    contextTokens: options.toolAccess?.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
+  });
+  const onDemand = { core, access: toolAccess, suggest: { directory: options.toolAccess?.directory ?? (async () => []), describe: options.resolveConnector, connectUrl: options.connectUrl } };
+  const organizationOf = (userId: string, requested: string | undefined) => organizations.get(`${userId}\n${requested ?? ''}`, () => organizationFor(options.db, userId, requested));
+  const figures: ToolAccessFiguresPort = {
+    async figures(userId, orgSlug) {
+      const orgId = await organizationOf(userId, orgSlug);
+      const view = await toolAccess.view({ userId, orgId, surface: 'api' });
+      return { orgId, figures: view.figures, problems: view.list.problems };
+    },
+  };
   const unsubscribe = options.changes?.subscribe((change) => {
     // New credentials or none at all: the upstream session made with the old ones must go.
     if (change.kind === 'connection' && change.userId) void pool.forget(change.userId, change.connector);
@@ -71,13 +101,17 @@ export function createGateway(options: GatewayOptions) {
   });
   return {
     core,
+    toolAccess,
+    /** Token figures per mode, for the REST API. */
+    figures,
     /** Mounts `/mcp` on the app; the returned front goes before the app's Node request handler (relay-front.ts). */
     mount(app: Hono<AppEnv>, auth: { request: McpAuthenticator; header: McpHeaderAuthenticator }, hooks: { onRelayed?: (answer: RelayAnswer) => void } = {}) {
       const mounted = mountMcpEndpoint(app, {
         core,
         authenticate: auth.request,
         authenticateHeader: auth.header,
-        organizationFor: (userId, requested) => organizations.get(`${userId}\n${requested ?? ''}`, () => organizationFor(options.db, userId, requested)),
+        organizationFor: organizationOf,
+        onDemand,
         version: options.version,
         publicUrl: options.publicUrl,
         allowedHosts: options.allowedHosts ?? [],

@@ -24,12 +24,17 @@ import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param
 import { LegacySessions } from './legacy-sessions.ts';
 import { buildGatewayServer, type GatewayRequestState } from './mcp-server.ts';
 import { asPerson, PersonEventBus } from './person-event-bus.ts';
+import type { OnDemandDeps } from './on-demand-handlers.ts';
+import type { ToolAccessRequest } from './tool-access.ts';
+import { parseMode, TOOL_ACCESS_MODES, type McpClientRef } from './tool-access-mode.ts';
 
 /** Who is calling /mcp, as established by the endpoint's authentication. */
 export interface McpPrincipal {
   userId: string;
   via: 'token' | 'oauth';
   clientId?: string;
+  /** A personal access token's id (`via: 'token'`). */
+  tokenId?: string;
   scopes?: string[];
 }
 
@@ -62,6 +67,8 @@ export interface McpEndpointDeps {
   agentsFor?: ((connector: GatewayConnector) => Agents) | undefined;
   /** Each request the relay front answered itself (metrics). */
   onRelayed?: (answer: RelayAnswer) => void;
+  /** Tool access modes and the On demand tools (docs/tool-access.md); without them every tool is listed. */
+  onDemand?: Omit<OnDemandDeps, 'toolsChanged'> | undefined;
 }
 
 export interface McpEndpoint {
@@ -81,6 +88,15 @@ function callerOf(authInfo: AuthInfo | undefined): Caller {
   const caller = authInfo?.extra?.caller as Caller | undefined;
   if (!caller) throw new ProtocolError(-32603, 'The request reached the MCP server without an authenticated caller.');
   return caller;
+}
+
+const accessOf = (authInfo: AuthInfo | undefined): ToolAccessRequest => (authInfo?.extra?.access as ToolAccessRequest | undefined) ?? {};
+
+/** The client connection a request came through: its OAuth client, or its personal access token. */
+function clientOf(principal: McpPrincipal): McpClientRef | undefined {
+  if (principal.via === 'oauth' && principal.clientId) return { kind: 'oauth', id: principal.clientId };
+  if (principal.via === 'token' && principal.tokenId) return { kind: 'token', id: principal.tokenId };
+  return undefined;
 }
 
 /** The SDK's own bound for a body it reads itself; bodies we parse for it get the same. */
@@ -107,10 +123,12 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
   const bus = new PersonEventBus();
   const forwarding = { core: deps.core, version: deps.version, callTimeoutMs: deps.callTimeoutMs ?? 300_000, requestState, agentsFor: deps.agentsFor };
   const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs });
-  const build = (caller: Caller, era: 'modern' | 'legacy', subscriptions?: Set<string>, resolvedTool?: GatewayTool) =>
-    buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, ...(subscriptions ? { subscriptions } : {}), ...(resolvedTool ? { resolvedTool } : {}) });
+  let listChanged: McpEndpoint['listChanged'] = () => {};
+  const onDemand: OnDemandDeps | undefined = deps.onDemand ? { ...deps.onDemand, toolsChanged: (userId) => listChanged('tools', userId) } : undefined;
+  const build = (caller: Caller, access: ToolAccessRequest, era: 'modern' | 'legacy', subscriptions?: Set<string>, resolvedTool?: GatewayTool) =>
+    buildGatewayServer({ core: deps.core, caller, version: deps.version, era, requestState, onDemand, access, ...(subscriptions ? { subscriptions } : {}), ...(resolvedTool ? { resolvedTool } : {}) });
   const onerror = (err: Error) => deps.onError?.(err);
-  const modern = createMcpHandler((ctx) => build(callerOf(ctx.authInfo), 'modern', undefined, ctx.authInfo?.extra?.resolvedTool as GatewayTool | undefined), { legacy: 'reject', bus, onerror });
+  const modern = createMcpHandler((ctx) => build(callerOf(ctx.authInfo), accessOf(ctx.authInfo), 'modern', undefined, ctx.authInfo?.extra?.resolvedTool as GatewayTool | undefined), { legacy: 'reject', bus, onerror });
 
   /**
    * A 2026 tools/call is resolved before dispatch, so that `Mcp-Param-*` headers can be checked against the
@@ -130,7 +148,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     authInfo.extra = { ...authInfo.extra, resolvedTool: tool };
     return undefined;
   }
-  const stateless = legacyStatelessFallback((ctx) => build(callerOf(ctx.authInfo), 'legacy'), onerror);
+  const stateless = legacyStatelessFallback((ctx) => build(callerOf(ctx.authInfo), accessOf(ctx.authInfo), 'legacy'), onerror);
 
   const publicHost = new URL(deps.publicUrl).hostname;
   const hosts = [...new Set([publicHost, ...localhostAllowedHostnames(), ...deps.allowedHosts])];
@@ -145,7 +163,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
       if (!session || session.caller.userId !== caller.userId) return jsonRpcError(404, -32001, 'Session not found: it ended or belongs to another sign-in. Initialize a new session.');
       return session.transport.handleRequest(request, { authInfo, ...parsed });
     }
-    if (body.ok && isInitializeRequest(body.value)) return sessions.open(request, caller, authInfo, body.value, (subscriptions) => build(caller, 'legacy', subscriptions));
+    if (body.ok && isInitializeRequest(body.value)) return sessions.open(request, caller, authInfo, body.value, (subscriptions) => build(caller, accessOf(authInfo), 'legacy', subscriptions));
     // A 2025 client that keeps no session (or a plain HTTP script): served statelessly, no mid-call questions.
     return stateless(request, { authInfo, ...parsed });
   }
@@ -176,7 +194,14 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const requested = c.req.header('x-switchboard-org') ?? c.req.query('org');
     const orgId = await deps.organizationFor(principal.userId, requested);
     const caller: Caller = { userId: principal.userId, orgId, surface: 'mcp', requestId: c.get('requestId') };
-    const authInfo: AuthInfo = { token: 'redacted', clientId: principal.clientId ?? 'personal-access-token', scopes: principal.scopes ?? [], extra: { caller } };
+    // `?tools=auto|always|on_demand` on the URL: a person configures a client's mode where they paste the URL.
+    const toolsParam = c.req.query('tools');
+    const requestedMode = toolsParam === undefined ? undefined : parseMode(toolsParam);
+    if (toolsParam !== undefined && !requestedMode) {
+      return jsonRpcError(400, -32602, `The tools parameter of the /mcp URL must be one of ${TOOL_ACCESS_MODES.join(', ')} (it is "${toolsParam}"). Fix the URL in your client's settings, or remove the parameter to use your own setting.`);
+    }
+    const access: ToolAccessRequest = { client: clientOf(principal), requested: requestedMode };
+    const authInfo: AuthInfo = { token: 'redacted', clientId: principal.clientId ?? 'personal-access-token', scopes: principal.scopes ?? [], extra: { caller, access } };
     if (Number(raw.headers.get('content-length') ?? 0) > MAX_BODY) return jsonRpcError(413, -32600, `The request body is larger than ${MAX_BODY / 1024 / 1024} MiB.`);
     const { request, body } = await readBody(raw);
     const parsed = body.ok ? { parsedBody: body.value } : {};
@@ -207,15 +232,16 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
         });
 
   const eventFor = (kind: 'tools' | 'resources' | 'prompts'): ServerEvent => ({ kind: `${kind}_list_changed` });
+  listChanged = (kind, userId) => {
+    if (userId) bus.publishTo(userId, eventFor(kind));
+    else bus.publish(eventFor(kind));
+    for (const session of userId ? sessions.forPerson(userId) : sessions.all()) {
+      const send = kind === 'tools' ? session.server.sendToolListChanged() : kind === 'resources' ? session.server.sendResourceListChanged() : session.server.sendPromptListChanged();
+      void send.catch(() => {});
+    }
+  };
   return {
-    listChanged(kind, userId) {
-      if (userId) bus.publishTo(userId, eventFor(kind));
-      else bus.publish(eventFor(kind));
-      for (const session of userId ? sessions.forPerson(userId) : sessions.all()) {
-        const send = kind === 'tools' ? session.server.sendToolListChanged() : kind === 'resources' ? session.server.sendResourceListChanged() : session.server.sendPromptListChanged();
-        void send.catch(() => {});
-      }
-    },
+    listChanged,
     resourceUpdated(userId, uri) {
       bus.publishTo(userId, { kind: 'resource_updated', uri });
       for (const session of sessions.forPerson(userId)) {

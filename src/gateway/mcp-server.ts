@@ -5,6 +5,9 @@ import type { DownstreamPeer } from '../upstream/downstream.ts';
 import type { Caller, GatewayCore, GatewayTool } from './core.ts';
 import type { Relay } from './upstream-directory.ts';
 import { toolError, withoutProtocolMeta } from './results.ts';
+import { searchTools, suggestConnectorsTool, type OnDemandDeps } from './on-demand-handlers.ts';
+import { argumentProblem, CALL_TOOL, callToolArgs, ON_DEMAND_TOOL_NAMES, SEARCH_TOOLS } from './on-demand-tools.ts';
+import type { ToolAccessRequest } from './tool-access.ts';
 
 /** Our own key in a multi-round-trip exchange; namespaced so it never meets a connector's keys. */
 export const APPROVAL = 'io.switchboard/approval';
@@ -32,6 +35,10 @@ export interface GatewayServerOptions {
   subscriptions?: Set<string>;
   /** The tool of this request's tools/call, when the endpoint resolved it already. */
   resolvedTool?: GatewayTool;
+  /** Tool access modes (docs/tool-access.md): without them every tool is listed. */
+  onDemand?: OnDemandDeps | undefined;
+  /** This connection's client and the mode its URL asks for. */
+  access?: ToolAccessRequest | undefined;
 }
 
 /**
@@ -111,7 +118,8 @@ function withoutApproval(responses: Record<string, unknown> | undefined): Record
  * session (2025).
  */
 export function buildGatewayServer(options: GatewayServerOptions): Server {
-  const { core, caller, era } = options;
+  const { core, caller, era, onDemand } = options;
+  const access = options.access ?? {};
   /** A connector's `input_required` answer, passed on with its state sealed inside ours. */
   const sealed = async (result: InputRequiredResult, state: GatewayRequestState, ctx: ServerContext) =>
     inputRequired({
@@ -141,44 +149,82 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
 
   server.setRequestHandler('tools/list', (request) =>
     guard(async () => {
-      const { tools } = await core.listTools(caller);
+      // The mode in force decides what is listed: every tool, or the On demand set (search, call, pins, added).
+      const tools = onDemand ? (await onDemand.access.view(caller, access)).listed : (await core.listTools(caller)).tools.map((t) => t.tool);
       const { items, nextCursor } = page(tools, (t) => t.name, request.params?.cursor);
-      return { tools: items.map((t) => t.tool), ...(nextCursor ? { nextCursor } : {}) };
+      return { tools: items, ...(nextCursor ? { nextCursor } : {}) };
     }),
   );
 
+  /**
+   * One call of a connector's tool, from a plain tools/call or from call_tool: the approval of an `ask` tool
+   * (elicitation on a 2025 session, an input-required round in 2026), then the core's one path. `key` names the
+   * request in its sealed state, so a state minted for one call is refused by any other.
+   */
+  async function runTool(tool: GatewayTool, args: Record<string, unknown> | undefined, ctx: ServerContext, key: string) {
+    const state = ctx.mcpReq.requestState<GatewayRequestState>();
+    if (state && state.tool !== key) throw new ProtocolError(INVALID_PARAMS, 'This requestState belongs to another tool call; start the call again.');
+    const responses = ctx.mcpReq.inputResponses;
+    let approved = state?.approved === true;
+    if (tool.decision === 'ask' && !approved) {
+      const answer = acceptedContent(responses, APPROVAL, approvalSchema);
+      if (answer?.approve === true) {
+        approved = true;
+      } else if (responses && APPROVAL in responses) {
+        await core.recordDeclined(caller, tool);
+        return toolError(`You did not approve "${tool.originalName}" (${tool.connector}); it did not run.`);
+      } else if (server.getClientCapabilities()?.elicitation) {
+        // Elicitation on a 2025 session, an input-required round trip in 2026: the SDK picks by era.
+        return inputRequired({ inputRequests: approvalRequest(tool), requestState: await options.requestState.mint({ tool: key, approved: false }, ctx) });
+      }
+    }
+    const result = await core.callTool(caller, tool, args, {
+      signal: ctx.mcpReq.signal,
+      approved,
+      peer: peerFor(ctx, era),
+      onprogress: progressForwarder(ctx),
+      // 2026 clients get the connector's own questions as input-required rounds, relayed as they are.
+      allowInputRequired: era === 'modern',
+      inputResponses: era === 'modern' ? withoutApproval(responses) : undefined,
+      requestState: state?.upstream,
+      clientCapabilities: server.getClientCapabilities(),
+    });
+    if (isInputRequiredResult(result)) return sealed(result, { tool: key, approved }, ctx);
+    return withoutProtocolMeta(result);
+  }
+
+  /** `call_tool`: any tool the person may use, by name, through the same path as a direct call. */
+  async function callThrough(raw: unknown, ctx: ServerContext) {
+    const parsed = callToolArgs.safeParse(raw ?? {});
+    if (!parsed.success) return toolError(argumentProblem(CALL_TOOL, parsed.error));
+    const { name, arguments: args } = parsed.data;
+    if (ON_DEMAND_TOOL_NAMES.has(name)) return toolError(`call_tool calls your connectors' tools; call ${name} directly instead.`);
+    const tool = await core.resolveTool(caller, name).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'unknown_tool') return undefined;
+      throw err;
+    });
+    if (!tool) {
+      return toolError(`No tool named "${name}" is available to you. Find tools with ${SEARCH_TOOLS} and use the exact name it returns (like "connector__tool"); the connector may also be disconnected, not enabled, or the tool blocked by your organization.`);
+    }
+    return runTool(tool, args, ctx, `${CALL_TOOL}:${tool.name}`);
+  }
+
   server.setRequestHandler('tools/call', (request, ctx) =>
     guard(async () => {
-      const tool = options.resolvedTool?.name === request.params.name ? options.resolvedTool : await core.resolveTool(caller, request.params.name);
-      const state = ctx.mcpReq.requestState<GatewayRequestState>();
-      if (state && state.tool !== tool.name) throw new ProtocolError(INVALID_PARAMS, 'This requestState belongs to another tool call; start the call again.');
-      const responses = ctx.mcpReq.inputResponses;
-      let approved = state?.approved === true;
-      if (tool.decision === 'ask' && !approved) {
-        const answer = acceptedContent(responses, APPROVAL, approvalSchema);
-        if (answer?.approve === true) {
-          approved = true;
-        } else if (responses && APPROVAL in responses) {
-          await core.recordDeclined(caller, tool);
-          return toolError(`You did not approve "${tool.originalName}" (${tool.connector}); it did not run.`);
-        } else if (server.getClientCapabilities()?.elicitation) {
-          // Elicitation on a 2025 session, an input-required round trip in 2026: the SDK picks by era.
-          return inputRequired({ inputRequests: approvalRequest(tool), requestState: await options.requestState.mint({ tool: tool.name, approved: false }, ctx) });
+      const name = request.params.name;
+      if (onDemand && ON_DEMAND_TOOL_NAMES.has(name)) {
+        // Switchboard's own On demand tools, in every mode (a list may have changed since the client read it);
+        // in the pass-through test profile, a connector's tool of the same name wins outside On demand.
+        const view = await onDemand.access.view(caller, access);
+        if (view.mode === 'on_demand' || !view.list.byName.has(name)) {
+          if (name === CALL_TOOL) return callThrough(request.params.arguments, ctx);
+          if (name === SEARCH_TOOLS) return searchTools(onDemand, caller, access, request.params.arguments);
+          return suggestConnectorsTool(onDemand, caller, request.params.arguments);
         }
       }
-      const result = await core.callTool(caller, tool, request.params.arguments, {
-        signal: ctx.mcpReq.signal,
-        approved,
-        peer: peerFor(ctx, era),
-        onprogress: progressForwarder(ctx),
-        // 2026 clients get the connector's own questions as input-required rounds, relayed as they are.
-        allowInputRequired: era === 'modern',
-        inputResponses: era === 'modern' ? withoutApproval(responses) : undefined,
-        requestState: state?.upstream,
-        clientCapabilities: server.getClientCapabilities(),
-      });
-      if (isInputRequiredResult(result)) return sealed(result, { tool: tool.name, approved }, ctx);
-      return withoutProtocolMeta(result);
+      // Any tool the person may use can be called by name, listed or not (On demand lists only some): policy decides.
+      const tool = options.resolvedTool?.name === name ? options.resolvedTool : await core.resolveTool(caller, name);
+      return runTool(tool, request.params.arguments, ctx, tool.name);
     }),
   );
 

@@ -5,6 +5,7 @@ import type { Caller, GatewayCore } from './core.ts';
 import { forwardToolCall, MODERN, type ForwardDeps, type RelayedCall, type ToolsCallMessage } from './forward-call.ts';
 import type { LegacySessions } from './legacy-sessions.ts';
 import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
+import { ON_DEMAND_TOOL_NAMES } from './on-demand-tools.ts';
 
 /**
  * The front of `/mcp` on the Node server itself, before the web framework: a `tools/call` that can be relayed
@@ -17,6 +18,10 @@ import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param
  * It applies what the route applies: the DNS-rebinding guard, the same bearer check, the person's organization,
  * the policy (through `GatewayCore.resolveTool` and `forwardable`), the SEP-2243 header check, and it audits the
  * call (in forward-call.ts).
+ *
+ * Tool access modes (docs/tool-access.md) change what is listed, not what may be called: a connector's tool is
+ * relayed here whatever the mode, listed or not, as long as the policy allows it. Switchboard's own On demand
+ * tools are never relayed: they go on to the route.
  */
 
 /** A Node request handler: the framework's, to which this front hands on. */
@@ -68,6 +73,8 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     const version = h['mcp-protocol-version'];
     if (version === MODERN) {
       if (h['mcp-method'] !== 'tools/call' || typeof h['mcp-name'] !== 'string') return false;
+      // Switchboard's own On demand tools (search_tools, call_tool, suggest_connectors) are served by the route.
+      if (ON_DEMAND_TOOL_NAMES.has(h['mcp-name'])) return false;
     } else if (typeof version !== 'string' || !LEGACY_VERSIONS.has(version) || typeof h['mcp-session-id'] !== 'string') return false;
     const length = Number(h['content-length']);
     if (!(length > 0 && length <= deps.maxBody)) return false;
@@ -85,7 +92,7 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     if (!principal) return next(req, res);
     const raw = await readBody(req, deps.maxBody);
     const message = parseCall(raw);
-    if (!message) return handOn(req, res, next, raw);
+    if (!message || ON_DEMAND_TOOL_NAMES.has(message.params.name)) return handOn(req, res, next, raw);
 
     let call: Omit<RelayedCall, 'tool' | 'connector'>;
     const authInfo: AuthInfo = { token: 'redacted', clientId: principal.clientId ?? 'personal-access-token', scopes: principal.scopes ?? [], extra: {} };

@@ -14,6 +14,8 @@ export interface McpCaller {
   via: 'token' | 'oauth';
   /** The OAuth client (oauth only). */
   clientId?: string;
+  /** The personal access token's id (token only): it names the client connection for per-client settings. */
+  tokenId?: string;
   /** The token's scopes (oauth only). */
   scopes?: string[];
 }
@@ -81,7 +83,7 @@ export function mcpAuthenticator(
     if (token.startsWith(TOKEN_PREFIX)) {
       const owner = await authenticateAccessToken(db, token, now());
       if (!owner) return challenge(context.reference, 'The personal access token is not valid: it may be mistyped, revoked or expired. Create a new one in settings or with `switchboard tokens create`.', 'the personal access token is not valid');
-      return { userId: owner.userId, via: 'token' };
+      return { userId: owner.userId, via: 'token', tokenId: owner.tokenId };
     }
 
     const refused = (description: string) => challenge(context.reference, `The access token was refused (${description}). Your MCP client should sign in again by itself; if it does not, remove and re-add Switchboard in it.`, description);

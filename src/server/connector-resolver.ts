@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ConnectorResolver } from '../connections/types.ts';
+import type { ConnectorTarget } from '../connections/types.ts';
 import type { DB } from '../db/schema.ts';
 import type { Listing } from '../directory/listing.ts';
 import { findListing } from '../directory/store.ts';
@@ -25,7 +25,7 @@ export function cachedOrgEgress(db: Kysely<DB>, ttlMs = 5_000): { find: (orgId: 
 }
 
 /** The connections module's view of a directory listing: where the connector is and how it authenticates. */
-export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) => findListing(db, slug), orgEgress?: (orgId: string) => Promise<string[]>): ConnectorResolver {
+export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) => findListing(db, slug), orgEgress?: (orgId: string) => Promise<string[]>): (slug: string) => Promise<(ConnectorTarget & { description: string }) | undefined> {
   return async (slug) => {
     const listing = await find(slug);
     if (!listing) return undefined;
@@ -35,6 +35,7 @@ export function directoryResolver(db: Kysely<DB>, find: ListingFinder = (slug) =
       ...(egressAllow.length > 0 ? { egressAllow } : {}),
       slug: listing.slug,
       name: listing.name,
+      description: listing.description,
       url: listing.mcpUrl,
       auth: listing.authKind,
       headerNames: listing.authHeaders,

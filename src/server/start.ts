@@ -29,6 +29,7 @@ import { syncSeedCatalog } from '../directory/seed.ts';
 import { cachedListings, cachedOrgEgress, directoryResolver } from './connector-resolver.ts';
 import { EgressGuard, EgressGuards } from '../upstream/egress.ts';
 import { startDemos } from './demo-services.ts';
+import { toolAccessPorts } from './tool-access-ports.ts';
 
 export interface RunningServer {
   url: string;
@@ -104,6 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const listings = cachedListings(database.db);
   const resolveConnector = directoryResolver(database.db, listings.find, orgEgress.find);
   const policy = policyPort(database.db, { find: listings.find });
+  const toolAccess = toolAccessPorts(database.db);
   const services: AppServices = {
     config: { publicUrl },
     database,
@@ -148,7 +150,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     pool: { callTimeoutMs: config.gateway.callTimeoutSeconds * 1000 },
     changes: policyChanges,
     egress: guards,
+    toolAccess: { settings: toolAccess.settings, directory: toolAccess.directory, contextTokens: config.gateway.mcpContextTokens },
   });
+  services.toolAccess = gateway.figures;
   front = gateway.mount(
     app,
     { request: (request) => mcpAuth.authenticateMcpRequest(request), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
@@ -157,6 +161,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const forgetOnChange = policyChanges.subscribe((change) => {
     policy.invalidate();
     listings.clear();
+    toolAccess.clear();
     orgEgress.clear();
     if (change.kind === 'connection' && change.userId) services.connections.invalidate(change.userId);
   });

@@ -18,6 +18,8 @@ export interface TestUpstreamOptions {
   asks?: boolean;
   /** The loopback address to listen on (default 127.0.0.1; Linux answers on all of 127.0.0.0/8). */
   host?: string;
+  /** Also offer these tools, each answering `<server>/<tool>: <arguments as JSON>` (for search and suggestion tests). */
+  tools?: Array<{ name: string; title?: string; description: string; params?: Record<string, string> }>;
 }
 
 export async function startTestUpstream(name: string, options: TestUpstreamOptions = {}): Promise<{ url: string; calls: Record<string, number>; requests(): number; close(): Promise<void> }> {
@@ -43,6 +45,13 @@ export async function startTestUpstream(name: string, options: TestUpstreamOptio
       count('huge');
       return { content: [{ type: 'text', text: 'x'.repeat(200_000) }] };
     });
+    for (const extra of options.tools ?? []) {
+      const shape = Object.fromEntries(Object.entries(extra.params ?? {}).map(([param, description]) => [param, z.string().describe(description)]));
+      server.registerTool(extra.name, { ...(extra.title ? { title: extra.title } : {}), description: extra.description, inputSchema: z.object(shape), annotations: { readOnlyHint: true } }, async (args) => {
+        count(extra.name);
+        return { content: [{ type: 'text', text: `${name}/${extra.name}: ${JSON.stringify(args)}` }] };
+      });
+    }
     for (let i = 0; i < (options.extraTools ?? 0); i++) {
       const tool = `tool_${String(i).padStart(3, '0')}`;
       server.registerTool(tool, { description: `Numbered tool ${i}.`, annotations: { readOnlyHint: true } }, async () => ({ content: [{ type: 'text', text: tool }] }));

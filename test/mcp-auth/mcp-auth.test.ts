@@ -371,7 +371,9 @@ describe('refusals', () => {
   it('still accepts personal access tokens', async () => {
     const res = await callMcp(olivia.token);
     expect(res.status).toBe(200);
-    expect(await json<McpCaller>(res)).toEqual({ userId: olivia.user.id, via: 'token' });
+    // The token's id names the client connection (per-client tool access modes, docs/tool-access.md).
+    const tokenId = (await database.db.selectFrom('access_tokens').select('id').where('user_id', '=', olivia.user.id).executeTakeFirstOrThrow()).id;
+    expect(await json<McpCaller>(res)).toEqual({ userId: olivia.user.id, via: 'token', tokenId });
   });
 
   it('refuses tokens of a disabled account', async () => {

@@ -31,7 +31,7 @@ const AuditEventOut = z
     id: z.string(),
     at: z.string(),
     kind: z.enum(KINDS),
-    action: z.string().nullable().openapi({ description: 'Admin events: enabled, disabled, org_rules_set, person_rules_set, connected, disconnected, expired, member_added, role_changed, member_removed, primary_owner_transferred.' }),
+    action: z.string().nullable().openapi({ description: 'Admin events: enabled, disabled, org_rules_set, person_rules_set, interactive_ui_set, egress_allow_set, tool_pins_set, connected, disconnected, expired, member_added, role_changed, member_removed, primary_owner_transferred.' }),
     actor: z.string().nullable().openapi({ description: "Admin events: who did it, a user id, 'operator' or 'system'." }),
     userId: z.string().nullable(),
     orgId: z.string().nullable(),

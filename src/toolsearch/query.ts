@@ -1,0 +1,89 @@
+import { DOMAIN_SYNONYMS } from './synonyms.ts';
+import { isStopWord, stem, words } from './text.ts';
+import { wordNet, type Thesaurus } from './thesaurus.ts';
+
+export interface WeightedTerm {
+  term: string;
+  weight: number;
+}
+
+export interface Vocabulary {
+  documentFrequency(term: string): number;
+  /** Index words one edit away from a word the index does not know (typo tolerance). */
+  nearWords?(word: string): string[];
+  /** Number of documents (tools). */
+  readonly size?: number;
+}
+
+export interface ExpansionOptions {
+  /** Related words from WordNet, scaled by this (0 turns it off). */
+  wordNet: number;
+  /** Weight of words from the domain synonym map (0 turns it off). */
+  domain: number;
+  /** How much less a word counts when all its senses are verbs (0 = verbs count fully). */
+  verbDiscount: number;
+  /** Queries with up to this many distinct terms get related words at full weight; longer ones less. */
+  shortQuery: number;
+  /** Weight of an index word one edit away from a typed word the index does not know. */
+  typo: number;
+  thesaurus?: Thesaurus | undefined;
+}
+
+export const DEFAULT_EXPANSION: ExpansionOptions = { wordNet: 0.6, domain: 0.5, verbDiscount: 0.5, shortQuery: 6, typo: 0.5 };
+
+/** Distinct typed words looked at: enough for any request, and a pasted blob stays cheap. */
+const MAX_TERMS = 64;
+/** Related words added to one query at most. */
+const MAX_RELATED = 24;
+/** Longer "words" are identifiers, hashes or base64, which no thesaurus knows. */
+const MAX_WORD_LENGTH = 24;
+
+/**
+ * A query's terms, each once, weighted by how often the query repeats it, plus the words related to them
+ * that the index knows, at a fraction of the weight. A related word never outweighs a word the person
+ * typed.
+ */
+export function expandQuery(query: string, vocabulary: Vocabulary, options: ExpansionOptions = DEFAULT_EXPANSION): WeightedTerm[] {
+  const counts = new Map<string, number>();
+  const typed = new Map<string, string>();
+  for (const w of words(query)) {
+    if (isStopWord(w)) continue;
+    const t = stem(w);
+    if (!counts.has(t) && counts.size >= MAX_TERMS) continue;
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+    if (!typed.has(w) && w.length <= MAX_WORD_LENGTH) typed.set(w, t);
+  }
+  const weights = new Map<string, number>();
+  for (const [term, n] of counts) weights.set(term, 1 + Math.log(n));
+  const thesaurus = options.thesaurus ?? (options.wordNet > 0 || options.verbDiscount > 0 ? wordNet() : undefined);
+  // Verbs are what tools share ("get", "find", "create" name hundreds of them); the nouns of a request
+  // say which tool. A word that is mostly a verb counts less.
+  if (thesaurus && options.verbDiscount > 0) {
+    const done = new Set<string>();
+    for (const [w, t] of typed) {
+      if (done.has(t)) continue;
+      done.add(t);
+      weights.set(t, weights.get(t)! * (1 - options.verbDiscount * thesaurus.verbShare(w)));
+    }
+  }
+  // A short request may share no word with its tool, so related words matter; a long one already says
+  // enough, and related words of every word in it would drown what it says.
+  const scale = Math.min(1, options.shortQuery / Math.max(counts.size, 1));
+  const relate = (t: string, weight: number) => {
+    if (counts.has(t) || vocabulary.documentFrequency(t) === 0) return;
+    if ((weights.get(t) ?? 0) < weight) weights.set(t, weight);
+  };
+  for (const [w, t] of typed) {
+    // A typo: the word is unknown to the index, but a known word is one edit away.
+    if (options.typo > 0 && vocabulary.documentFrequency(t) === 0 && vocabulary.nearWords) {
+      for (const near of vocabulary.nearWords(w)) relate(stem(near), weights.get(t)! * options.typo);
+    }
+    if (options.domain > 0) for (const rel of DOMAIN_SYNONYMS.get(w) ?? []) relate(stem(rel), options.domain * scale);
+    if (thesaurus && options.wordNet > 0) for (const rel of thesaurus.related(w)) if (!isStopWord(rel.word)) relate(stem(rel.word), rel.weight * options.wordNet * scale);
+  }
+  // The strongest related words only, and none that half the index shares: each costs a posting list.
+  const related = [...weights].filter(([term]) => !counts.has(term)).sort((a, b) => b[1] - a[1]);
+  const limitDf = Math.max(50, (vocabulary.size ?? Infinity) / 4);
+  const kept = related.filter(([term]) => vocabulary.documentFrequency(term) <= limitDf).slice(0, MAX_RELATED);
+  return [...[...weights].filter(([term]) => counts.has(term)), ...kept].map(([term, weight]) => ({ term, weight }));
+}
