@@ -1,3 +1,5 @@
+import { segment, words } from './text.ts';
+import { wordNet } from './thesaurus.ts';
 import type { SearchableTool } from './types.ts';
 
 /** Fields of a tool document: name, title, description, parameters; the server's text is the last field. */
@@ -22,6 +24,26 @@ export function parameterText(schema: unknown, depth = 0): string {
 
 /** The texts of a tool's own fields (the server field is added by the index). */
 export function fieldTexts(tool: SearchableTool): [string, string, string, string] {
-  return [tool.name, tool.title ?? '', tool.description ?? '', parameterText(tool.inputSchema)];
+  return [nameText(tool.name), tool.title ?? '', withCorrections(tool.description ?? ''), parameterText(tool.inputSchema)];
+}
+
+/** A description with its misspelt words' likely corrections added after it (the original words stay). */
+export function withCorrections(text: string): string {
+  if (!text) return text;
+  const thesaurus = wordNet();
+  thesaurus.warm();
+  const added: string[] = [];
+  for (const w of new Set(words(text))) for (const c of thesaurus.corrections(w)) added.push(c);
+  return added.length ? `${text} ${added.join(' ')}` : text;
+}
+
+/** A tool or server name with its glued words also split ("stellarexplorer" → "stellarexplorer stellar explorer"). */
+export function nameText(name: string): string {
+  const parts = [name];
+  for (const w of words(name)) {
+    const pieces = segment(w, (x) => wordNet().isWord(x));
+    if (pieces) parts.push(pieces.join(' '));
+  }
+  return parts.join(' ');
 }
 

@@ -22,14 +22,14 @@ export interface ExpansionOptions {
   domain: number;
   /** How much less a word counts when all its senses are verbs (0 = verbs count fully). */
   verbDiscount: number;
-  /** Queries with up to this many distinct terms get related words at full weight; longer ones less. */
-  shortQuery: number;
   /** Weight of an index word one edit away from a typed word the index does not know. */
   typo: number;
+  /** The related words of one typed word together weigh at most this share of it. */
+  budget: number;
   thesaurus?: Thesaurus | undefined;
 }
 
-export const DEFAULT_EXPANSION: ExpansionOptions = { wordNet: 0.6, domain: 0.5, verbDiscount: 0.5, shortQuery: 6, typo: 0.5 };
+export const DEFAULT_EXPANSION: ExpansionOptions = { wordNet: 0.6, domain: 0.8, verbDiscount: 0.5, typo: 0.5, budget: 1.5 };
 
 /** Distinct typed words looked at: enough for any request, and a pasted blob stays cheap. */
 const MAX_TERMS = 64;
@@ -66,20 +66,27 @@ export function expandQuery(query: string, vocabulary: Vocabulary, options: Expa
       weights.set(t, weights.get(t)! * (1 - options.verbDiscount * thesaurus.verbShare(w)));
     }
   }
-  // A short request may share no word with its tool, so related words matter; a long one already says
-  // enough, and related words of every word in it would drown what it says.
-  const scale = Math.min(1, options.shortQuery / Math.max(counts.size, 1));
-  const relate = (t: string, weight: number) => {
-    if (counts.has(t) || vocabulary.documentFrequency(t) === 0) return;
-    if ((weights.get(t) ?? 0) < weight) weights.set(t, weight);
-  };
   for (const [w, t] of typed) {
-    // A typo: the word is unknown to the index, but a known word is one edit away.
-    if (options.typo > 0 && vocabulary.documentFrequency(t) === 0 && vocabulary.nearWords) {
-      for (const near of vocabulary.nearWords(w)) relate(stem(near), weights.get(t)! * options.typo);
+    // Candidates from every source, each at its own weight; then the word's related words share one
+    // budget (a fraction of the word's own weight), so a word with many synonyms ("start": run, launch,
+    // execute, command…) cannot outweigh the words around it by their number.
+    const own = new Map<string, number>();
+    const offer = (term: string, weight: number) => {
+      if (counts.has(term) || vocabulary.documentFrequency(term) === 0) return;
+      if ((own.get(term) ?? 0) < weight) own.set(term, weight);
+    };
+    if (options.typo > 0 && vocabulary.documentFrequency(t) === 0 && vocabulary.nearWords) for (const near of vocabulary.nearWords(w)) offer(stem(near), options.typo);
+    if (options.domain > 0) for (const rel of DOMAIN_SYNONYMS.get(w) ?? []) offer(stem(rel), options.domain);
+    if (thesaurus && options.wordNet > 0) for (const rel of thesaurus.related(w)) if (!isStopWord(rel.word)) offer(stem(rel.word), rel.weight * options.wordNet);
+    if (own.size === 0) continue;
+    let total = 0;
+    for (const v of own.values()) total += v;
+    const source = weights.get(t) ?? 1;
+    const share = source * Math.min(1, options.budget / total);
+    for (const [term, v] of own) {
+      const weight = v * share;
+      if ((weights.get(term) ?? 0) < weight) weights.set(term, weight);
     }
-    if (options.domain > 0) for (const rel of DOMAIN_SYNONYMS.get(w) ?? []) relate(stem(rel), options.domain * scale);
-    if (thesaurus && options.wordNet > 0) for (const rel of thesaurus.related(w)) if (!isStopWord(rel.word)) relate(stem(rel.word), rel.weight * options.wordNet * scale);
   }
   // The strongest related words only, and none that half the index shares: each costs a posting list.
   const related = [...weights].filter(([term]) => !counts.has(term)).sort((a, b) => b[1] - a[1]);

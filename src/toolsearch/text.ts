@@ -15,7 +15,10 @@ const STOP_WORDS = new Set(
     "let like may me might more most much must my no nor not now of off on once only or other our ours out over own per please same she " +
     'should so some such than that the their theirs them then there these they this those through to too under until up upon us use used ' +
     'uses using very via want was we were what when where which while who whom why will with within without would you your yours ' +
-    'able allow allows need needs i\'d i\'m im help tell give know make sure also really thing things something way'
+    'able allow allows need needs i\'d i\'m im help tell give know make sure also really thing things something way ' +
+    // how requests are framed, not what they ask for
+    'looking wondering curious interested hey hi hello thanks thank kindly assist assistance certainly specifically ' +
+    'someone anyone anything everything currently actually possibly maybe perhaps great good nice awesome'
   ).split(/\s+/),
 );
 
@@ -68,4 +71,26 @@ export function terms(text: string | undefined): string[] {
   const out: string[] = [];
   for (const w of words(text)) if (!STOP_WORDS.has(w)) out.push(stem(w));
   return out;
+}
+
+/**
+ * A name glued from words ("keywordexplorer", "airqualityforecast") split into them, fewest pieces
+ * first, each piece at least three letters and known to `isWord`; undefined when the word is known as it
+ * is, too short, or cannot be split entirely into known words.
+ */
+export function segment(word: string, isWord: (w: string) => boolean): string[] | undefined {
+  if (word.length < 7 || !/^[a-z]+$/.test(word) || isWord(word)) return undefined;
+  const best: Array<string[] | undefined> = [[]];
+  for (let end = 3; end <= word.length; end++) {
+    for (let start = Math.max(0, end - 20); start <= end - 3; start++) {
+      const prefix = best[start];
+      if (!prefix || prefix.length >= 4) continue;
+      const piece = word.slice(start, end);
+      if (!isWord(piece)) continue;
+      const candidate = [...prefix, piece];
+      if (!best[end] || candidate.length < best[end]!.length) best[end] = candidate;
+    }
+  }
+  const found = best[word.length];
+  return found && found.length > 1 ? found : undefined;
 }

@@ -47,6 +47,7 @@ export class Thesaurus {
   readonly #fds = new Map<Pos, number>();
   readonly #synsets = new Map<string, Synset>();
   readonly #related = new Map<string, RelatedWord[]>();
+  readonly #corrections = new Map<string, string[]>();
 
   constructor(dir: string, weights: ThesaurusWeights = DEFAULT_THESAURUS_WEIGHTS) {
     this.#dir = dir;
@@ -60,6 +61,50 @@ export class Thesaurus {
     out = this.#compute(word);
     if (this.#related.size > 50_000) this.#related.clear();
     this.#related.set(word, out);
+    return out;
+  }
+
+  /** WordNet knows this word (as a lemma or a regular inflection of one). */
+  isWord(word: string): boolean {
+    return this.#lookup(word) !== undefined;
+  }
+
+  /**
+   * Dictionary words one edit away from a word WordNet does not know ("strology" → astrology, "Povides"
+   * → provides): tool descriptions are written fast, and a misspelt word in one matches nothing.
+   * Words WordNet knows, short words and words with digits get nothing.
+   */
+  corrections(word: string): string[] {
+    let out = this.#corrections.get(word);
+    if (out) return out;
+    out = [];
+    if (word.length >= 5 && /^[a-z]+$/.test(word) && !this.isWord(word)) {
+      const found = new Set<string>();
+      const letters = 'abcdefghijklmnopqrstuvwxyz';
+      for (let i = 0; i <= word.length; i++) {
+        const head = word.slice(0, i);
+        const tail = word.slice(i);
+        if (tail) {
+          const deleted = head + tail.slice(1);
+          if (this.#index?.has(deleted)) found.add(deleted);
+          if (tail.length > 1) {
+            const swapped = head + tail[1] + tail[0] + tail.slice(2);
+            if (this.#index?.has(swapped)) found.add(swapped);
+          }
+        }
+        for (const c of letters) {
+          const inserted = head + c + tail;
+          if (this.#index?.has(inserted)) found.add(inserted);
+          if (tail && c !== tail[0]) {
+            const replaced = head + c + tail.slice(1);
+            if (this.#index?.has(replaced)) found.add(replaced);
+          }
+        }
+      }
+      out = found.size <= 3 ? [...found] : [];
+    }
+    if (this.#corrections.size > 50_000) this.#corrections.clear();
+    this.#corrections.set(word, out);
     return out;
   }
 

@@ -1,4 +1,4 @@
-import { fieldTexts, FIELD_COUNT } from './fields.ts';
+import { fieldTexts, FIELD_COUNT, nameText } from './fields.ts';
 import { DEFAULT_EXPANSION, expandQuery, type ExpansionOptions, type WeightedTerm } from './query.ts';
 import { terms, words } from './text.ts';
 import { TypoMatcher } from './typos.ts';
@@ -53,6 +53,8 @@ interface Posting {
 
 interface ServerDoc {
   name: string;
+  /** A small integer, so per-query server scores live in a typed array. */
+  id: number;
   tf: Map<string, number>;
   len: number;
   slots: number[];
@@ -68,9 +70,14 @@ export class ToolIndex {
   readonly #lenSum = new Float64Array(FIELD_COUNT);
   #count = 0;
   readonly #servers = new Map<string, ServerDoc>();
-  readonly #serverPostings = new Map<string, string[]>();
+  readonly #serverPostings = new Map<string, ServerDoc[]>();
+  readonly #freeServerIds: number[] = [];
+  #nextServerId = 0;
+  #serverScores = new Float64Array(0);
   #serverLenSum = 0;
   #scores = new Float64Array(0);
+  /** Each slot's server id. */
+  readonly #slotServer: number[] = [];
   readonly #typos = new TypoMatcher();
 
   constructor(params: Partial<RankingParams> = {}) {
@@ -80,19 +87,21 @@ export class ToolIndex {
   /** Adds or replaces a server with all its tools; other servers are untouched (incremental updates). */
   upsertServer(server: SearchableServer, tools: SearchableTool[]): void {
     this.removeServer(server.name);
-    const serverTerms = terms([server.name, server.title, server.description].filter(Boolean).join(' '));
+    const serverTerms = terms([nameText(server.name), server.title, server.description].filter(Boolean).join(' '));
     const slots: number[] = [];
-    for (const tool of tools) slots.push(this.#addTool(server.name, serverTerms, tool));
+    const id = this.#freeServerIds.pop() ?? this.#nextServerId++;
+    for (const tool of tools) slots.push(this.#addTool(server.name, id, serverTerms, tool));
     const tf = new Map<string, number>();
-    const serverText = [server.name, server.title, server.description, ...tools.map((t) => `${t.name} ${t.title ?? ''}`)].filter(Boolean).join(' ');
+    const serverText = [nameText(server.name), server.title, server.description, ...tools.map((t) => `${t.name} ${t.title ?? ''}`)].filter(Boolean).join(' ');
     const all = terms(serverText);
     for (const t of all) tf.set(t, (tf.get(t) ?? 0) + 1);
+    const doc: ServerDoc = { name: server.name, id, tf, len: all.length, slots };
     for (const t of tf.keys()) {
       const list = this.#serverPostings.get(t);
-      if (list) list.push(server.name);
-      else this.#serverPostings.set(t, [server.name]);
+      if (list) list.push(doc);
+      else this.#serverPostings.set(t, [doc]);
     }
-    this.#servers.set(server.name, { name: server.name, tf, len: all.length, slots });
+    this.#servers.set(server.name, doc);
     this.#serverLenSum += all.length;
   }
 
@@ -102,11 +111,12 @@ export class ToolIndex {
     for (const slot of doc.slots) this.#removeTool(slot);
     for (const t of doc.tf.keys()) {
       const list = this.#serverPostings.get(t)!;
-      list.splice(list.indexOf(name), 1);
+      list.splice(list.indexOf(doc), 1);
       if (list.length === 0) this.#serverPostings.delete(t);
     }
     this.#serverLenSum -= doc.len;
     this.#servers.delete(name);
+    this.#freeServerIds.push(doc.id);
   }
 
   hasServer(name: string): boolean {
@@ -195,22 +205,22 @@ export class ToolIndex {
     if (serverWeight > 0 && this.#servers.size > 1 && touched.length) {
       const ns = this.#servers.size;
       const avgS = this.#serverLenSum / ns || 1;
-      const serverScore = new Map<string, number>();
+      if (this.#serverScores.length < this.#nextServerId) this.#serverScores = new Float64Array(Math.max(64, this.#nextServerId * 2));
+      const serverScores = this.#serverScores;
+      const scored: number[] = [];
       for (const { term, weight } of qterms) {
         const list = this.#serverPostings.get(term);
         if (!list) continue;
         const idf = Math.log(1 + (ns - list.length + 0.5) / (list.length + 0.5));
-        for (const name of list) {
-          const doc = this.#servers.get(name)!;
+        for (const doc of list) {
           const tf = doc.tf.get(term)!;
-          const s = (idf * tf * (k1 + 1)) / (tf + k1 * (1 - 0.75 + (0.75 * doc.len) / avgS));
-          serverScore.set(name, (serverScore.get(name) ?? 0) + weight * s);
+          if (serverScores[doc.id] === 0) scored.push(doc.id);
+          serverScores[doc.id]! += (weight * idf * tf * (k1 + 1)) / (tf + k1 * (1 - 0.75 + (0.75 * doc.len) / avgS));
         }
       }
-      for (const slot of touched) {
-        const bonus = serverScore.get(this.#slots[slot]!.server);
-        if (bonus) scores[slot]! += serverWeight * bonus;
-      }
+      const slotServer = this.#slotServer;
+      for (const slot of touched) scores[slot]! += serverWeight * serverScores[slotServer[slot]!]!;
+      for (const id of scored) serverScores[id] = 0;
     }
     return { scores, touched };
   }
@@ -233,7 +243,7 @@ export class ToolIndex {
     return impacts;
   }
 
-  #addTool(server: string, serverTerms: string[], tool: SearchableTool): number {
+  #addTool(server: string, serverId: number, serverTerms: string[], tool: SearchableTool): number {
     const fields = fieldTexts(tool);
     const tf = new Map<string, Float64Array>();
     const len = new Float64Array(FIELD_COUNT);
@@ -250,6 +260,7 @@ export class ToolIndex {
     for (const w of toolWords) this.#typos.add(w);
     count(FIELD_COUNT - 1, serverTerms);
     const slot = this.#free.pop() ?? this.#slots.length;
+    this.#slotServer[slot] = serverId;
     this.#slots[slot] = { key: tool.key, server, tool: tool.name, tf, len, texts: [tool.name, tool.title ?? '', tool.description ?? ''], words: toolWords };
     for (const t of tf.keys()) {
       const posting = this.#postings.get(t);
