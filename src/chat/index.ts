@@ -2,6 +2,6 @@ export { toolAccessModeSchema, resolveToolAccessMode, decideLoading, type ToolAc
 export { prepareTurnTools, discoveredSchema, type TurnTools, type TurnToolsInput } from './turn-tools.ts';
 export { gatewayTool, toCaller, chatCallerSchema, type ChatGateway, type ChatCaller, type Deferral } from './gateway-tools.ts';
 export { approvalRules, approvedInMessages, approvalPrompts, type ApprovalPrompt } from './approvals.ts';
-export { indexTools, searchWithIndex, neutralSearchTool, anthropicSearchTool, supportsAnthropicToolSearch, foundTools, type ToolSearchFunction, type ToolSearchIndex } from './tool-search.ts';
+export { indexTools, searchWithIndex, searchWithPersonIndex, neutralSearchTool, anthropicSearchTool, supportsAnthropicToolSearch, foundTools, type ToolSearchFunction, type ToolSearchIndex } from './tool-search.ts';
 export { toModelOutput, type ModelToolOutput } from './tool-result-output.ts';
 export { suggestApps, type UnconnectedApp } from './app-suggestion.ts';

@@ -2,7 +2,8 @@ import { anthropic } from '@ai-sdk/anthropic';
 import { getAnthropicLanguageModelEntry } from '@ai-sdk/anthropic/internal';
 import { toolSearch, type Tool } from 'ai';
 import { z } from 'zod';
-import type { GatewayTool } from '../gateway/core.ts';
+import type { Caller, GatewayTool, GatewayToolList } from '../gateway/core.ts';
+import type { PersonToolIndex } from '../gateway/person-tool-index.ts';
 import { ToolIndex } from '../toolsearch/index.ts';
 
 /**
@@ -12,9 +13,9 @@ import { ToolIndex } from '../toolsearch/index.ts';
  */
 export type ToolSearchFunction = (query: string, options: { limit: number; eligible: ReadonlySet<string> }) => string[] | Promise<string[]>;
 
-/** A synchronous index keyed by client-facing tool name (`ToolIndex` fits). */
+/** An index keyed by client-facing tool name: `ToolIndex` (synchronous) and `HybridToolIndex` (asynchronous) fit. */
 export interface ToolSearchIndex {
-  search(query: string, options: { limit?: number; filter?: (key: string) => boolean }): Array<{ key: string }>;
+  search(query: string, options: { limit?: number; filter?: (key: string) => boolean }): Array<{ key: string }> | Promise<Array<{ key: string }>>;
 }
 
 /** An index over the given tools, for callers that do not keep one per person. */
@@ -31,7 +32,18 @@ export function indexTools(tools: readonly GatewayTool[]): ToolIndex {
 }
 
 export function searchWithIndex(index: ToolSearchIndex): ToolSearchFunction {
-  return (query, { limit, eligible }) => index.search(query, { limit, filter: (key) => eligible.has(key) }).map((hit) => hit.key);
+  return (query, { limit, eligible }) => {
+    const hits = index.search(query, { limit, filter: (key) => eligible.has(key) });
+    return Array.isArray(hits) ? hits.map((hit) => hit.key) : hits.then((found) => found.map((hit) => hit.key));
+  };
+}
+
+/**
+ * The gateway's per-person index (`ToolAccess.index`) as the chat's search: hybrid with the operator's embedding
+ * model when one is configured, lexical otherwise, over the person's own list and the tools still deferred.
+ */
+export function searchWithPersonIndex(index: PersonToolIndex, caller: Caller, list: GatewayToolList): ToolSearchFunction {
+  return async (query, { limit, eligible }) => (await index.search(caller, list, query, { limit, filter: (name) => eligible.has(name) })).map((hit) => hit.tool.name);
 }
 
 /**

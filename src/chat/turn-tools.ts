@@ -26,8 +26,9 @@ export interface TurnToolsInput {
    */
   pinned?: ReadonlyArray<string | { connector: string; tool: string }>;
   /**
-   * The search behind `search_tools`, e.g. the gateway's per-person index (`ToolAccess.index`). By
-   * default an index is built from this turn's tools.
+   * The search behind `search_tools`, e.g. the gateway's per-person index (`searchWithPersonIndex(ToolAccess.index,
+   * …)`, hybrid when the operator configured an embedding model), or `searchWithIndex` over a `HybridToolIndex`.
+   * By default a lexical index is built from this turn's tools.
    */
   search?: ToolSearchFunction;
   /**

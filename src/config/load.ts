@@ -8,6 +8,7 @@ import {
   cidrSchema,
   configFileSchema,
   databaseUrlSchema,
+  EMBEDDING_PROVIDERS,
   LOG_LEVELS,
   redisUrlSchema,
   serverSettingsSchema,
@@ -30,6 +31,8 @@ export interface Config {
   demo: boolean;
   shutdownGraceSeconds: number;
   gateway: ServerSettings['gateway'];
+  /** Tool search: the embedding model for hybrid ranking, when the operator configured one. */
+  toolSearch: ServerSettings['toolSearch'];
   auth: ServerSettings['auth'];
   /** Absolute path of the YAML file, when one was given. */
   configFile: string | undefined;
@@ -63,6 +66,11 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
     path: ['gateway', 'allowedHosts'],
     schema: z.string().transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
   },
+  { name: 'SWITCHBOARD_EMBEDDING_PROVIDER', path: ['toolSearch', 'embedding', 'provider'], schema: z.enum(EMBEDDING_PROVIDERS) },
+  { name: 'SWITCHBOARD_EMBEDDING_MODEL', path: ['toolSearch', 'embedding', 'model'], schema: z.string().trim().min(1) },
+  { name: 'SWITCHBOARD_EMBEDDING_BASE_URL', path: ['toolSearch', 'embedding', 'baseUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' }) },
+  { name: 'SWITCHBOARD_EMBEDDING_API_KEY', path: ['toolSearch', 'embedding', 'apiKey'], schema: z.string().min(1) },
+  { name: 'SWITCHBOARD_EMBEDDING_DIMENSIONS', path: ['toolSearch', 'embedding', 'dimensions'], schema: z.string().regex(/^\d{1,5}$/, { error: 'must be a whole number of dimensions, e.g. 512' }).transform(Number) },
   { name: 'SWITCHBOARD_SSO_ISSUER', path: ['auth', 'sso', 'issuer'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_SSO_CLIENT_ID', path: ['auth', 'sso', 'clientId'], schema: z.string().min(1) },
   { name: 'SWITCHBOARD_SSO_CLIENT_SECRET', path: ['auth', 'sso', 'clientSecret'], schema: z.string().min(1) },
@@ -158,6 +166,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     demo: s.demo.enabled,
     shutdownGraceSeconds: s.server.shutdownGraceSeconds,
     gateway: s.gateway,
+    toolSearch: s.toolSearch,
     auth: s.auth,
     configFile,
     bootstrap,

@@ -65,6 +65,39 @@ const throttleSchema = z.strictObject({
   windowSeconds: z.number().int().min(1).default(900),
 });
 
+export const EMBEDDING_PROVIDERS = ['openai', 'openai-compatible'] as const;
+
+/**
+ * The operator's embedding model for hybrid tool search (docs/tool-search.md). Provider and model are checked here
+ * rather than as required keys, so a missing one says which variable or key to set.
+ */
+const embeddingSchema = z
+  .strictObject({
+    provider: z.enum(EMBEDDING_PROVIDERS).optional(),
+    /** The model's name at the provider, e.g. text-embedding-3-small, nomic-embed-text. */
+    model: z.string().trim().min(1, { error: 'must name the embedding model, e.g. text-embedding-3-small' }).optional(),
+    /** The OpenAI-compatible API's base URL, with its /v1 (Ollama: http://127.0.0.1:11434/v1). */
+    baseUrl: httpUrlSchema.optional(),
+    apiKey: z.string().min(1, { error: 'must not be empty: give the embedding service\'s API key, or leave the key out for a service that needs none' }).optional(),
+    /** Vector length to ask for (models such as text-embedding-3 can shorten theirs). */
+    dimensions: z.number().int().min(1, { error: 'must be a whole number of dimensions from 1 to 16384' }).max(16_384, { error: 'must be a whole number of dimensions from 1 to 16384' }).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (!e.provider) {
+      ctx.addIssue({ code: 'custom', path: ['provider'], message: 'is required to use an embedding model: "openai" or "openai-compatible" (SWITCHBOARD_EMBEDDING_PROVIDER). For lexical search only, leave toolSearch.embedding and every SWITCHBOARD_EMBEDDING_* variable unset', input: e.provider });
+    }
+    if (!e.model) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'is required: the embedding model\'s name at the provider, e.g. text-embedding-3-small or nomic-embed-text (SWITCHBOARD_EMBEDDING_MODEL)', input: e.model });
+    }
+    if (e.provider === 'openai-compatible' && !e.baseUrl) {
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'is required for the "openai-compatible" provider: the API\'s base URL, e.g. http://127.0.0.1:11434/v1 for Ollama (SWITCHBOARD_EMBEDDING_BASE_URL)', input: e.baseUrl });
+    }
+    if (e.provider === 'openai' && e.apiKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'is required for the "openai" provider: set SWITCHBOARD_EMBEDDING_API_KEY (or toolSearch.embedding.apiKey in the file)', input: undefined });
+    }
+  })
+  .transform((e) => e as typeof e & { provider: (typeof EMBEDDING_PROVIDERS)[number]; model: string });
+
 export const serverSettingsSchema = z.strictObject({
   server: z
     .strictObject({
@@ -98,6 +131,8 @@ export const serverSettingsSchema = z.strictObject({
       mcpContextTokens: z.number().int().min(1_000).max(10_000_000).default(200_000),
     })
     .prefault({}),
+  /** Tool search (docs/tool-search.md): hybrid with an embedding model when one is configured, lexical otherwise. */
+  toolSearch: z.strictObject({ embedding: embeddingSchema.optional() }).prefault({}),
   auth: z
     .strictObject({
       sessionIdleHours: z.number().min(0.1).max(24 * 90).default(24 * 7),
@@ -221,3 +256,4 @@ export type Plan = (typeof PLANS)[number];
 export type Role = (typeof ROLES)[number];
 export type SsoSettings = z.infer<typeof ssoSchema>;
 export type ThrottleSettings = z.infer<typeof throttleSchema>;
+export type EmbeddingConfig = z.infer<typeof embeddingSchema>;

@@ -19,6 +19,8 @@ import type { PolicyPort } from './policy-port.ts';
 import type { DirectoryPort } from './connector-suggestions.ts';
 import { ToolAccess, type TokenFigures } from './tool-access.ts';
 import { DEFAULT_CONTEXT_TOKENS, type ToolAccessSettingsPort } from './tool-access-mode.ts';
+import { Embedder } from '../toolsearch/index.ts';
+import type { EmbeddingModel } from 'ai';
 
 export interface GatewayOptions {
   db: Kysely<DB>;
@@ -47,6 +49,11 @@ export interface GatewayOptions {
     /** The context size assumed for MCP clients (`gateway.mcpContextTokens`, default 200,000). */
     contextTokens?: number;
   };
+  /**
+   * The operator's embedding model (`toolSearch.embedding`, built by src/toolsearch/embedding-provider.ts): with it,
+   * `search_tools` ranks hybrid (docs/tool-search.md); without it, lexically as before.
+   */
+  embedding?: { model: EmbeddingModel; dimensions?: number | undefined; secrets?: readonly string[] | undefined };
 }
 
 /** What a person's tools cost in tokens, in one of their organizations (for the REST API). */
@@ -79,11 +86,21 @@ export function createGateway(options: GatewayOptions) {
     connectUrl: options.connectUrl,
     ...(options.naming ? { naming: options.naming } : {}),
   });
+  // One embedder per node: its vector cache is shared by every person's index.
+  const embedder = options.embedding
+    ? new Embedder({
+        model: options.embedding.model,
+        dimensions: options.embedding.dimensions,
+        secrets: options.embedding.secrets,
+        onError: (problem) => options.log.warn({ embeddingModel: problem.model, what: problem.what, status: problem.status, suppressed: problem.suppressed }, problem.message),
+      })
+    : undefined;
   const toolAccess = new ToolAccess({
     core,
     settings: options.toolAccess?.settings ?? (async () => ({ mode: 'auto', clients: [], pinned: [], orgPinned: [] })),
     describe: options.resolveConnector,
     contextTokens: options.toolAccess?.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
+    embedder,
   });
   const onDemand = { core, access: toolAccess, suggest: { directory: options.toolAccess?.directory ?? (async () => []), describe: options.resolveConnector, connectUrl: options.connectUrl } };
   const organizationOf = (userId: string, requested: string | undefined) => organizations.get(`${userId}\n${requested ?? ''}`, () => organizationFor(options.db, userId, requested));

@@ -28,7 +28,8 @@ export async function searchTools(deps: OnDemandDeps, caller: Caller, request: T
     }
   }
   let view = await deps.access.view(caller, request);
-  const hits = await deps.access.index.search(caller, view.list, query, { limit, regex });
+  // Hybrid with the operator's embedding model when one is configured; never fails because of it (lexical then).
+  const { hits, ranking, lexicalOnly } = await deps.access.index.searchRanked(caller, view.list, query, { limit, regex });
   let added: string[] = [];
   if (addToList && hits.length > 0) {
     added = deps.access.added.add(caller.userId, caller.orgId, request.client, hits.map((h) => h.tool.name));
@@ -70,6 +71,8 @@ export async function searchTools(deps: OnDemandDeps, caller: Caller, request: T
       })),
       added,
       mode: view.mode,
+      ranking,
+      ...(deps.access.index.hybrid && lexicalOnly ? { lexicalOnly } : {}),
       figures: view.figures,
     },
   };

@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/server';
-import { toolDefinitionTokens } from '../toolsearch/index.ts';
+import { toolDefinitionTokens, type Embedder } from '../toolsearch/index.ts';
 import { AddedTools } from './added-tools.ts';
 import type { Caller, GatewayCore, GatewayTool, GatewayToolList } from './core.ts';
 import { onDemandToolDefinitions } from './on-demand-tools.ts';
@@ -47,6 +47,8 @@ export interface ToolAccessDeps {
   describe: DescribeConnector;
   /** The context size assumed for MCP clients (`gateway.mcpContextTokens`). */
   contextTokens: number;
+  /** The operator's embedding model: searches are hybrid with it (docs/tool-search.md), lexical without. */
+  embedder?: Embedder | undefined;
 }
 
 /**
@@ -64,7 +66,7 @@ export class ToolAccess {
 
   constructor(deps: ToolAccessDeps) {
     this.#deps = deps;
-    this.index = new PersonToolIndex({ describe: deps.describe });
+    this.index = new PersonToolIndex({ describe: deps.describe, embedder: deps.embedder });
   }
 
   get contextTokens(): number {

@@ -24,6 +24,8 @@ const REDACT_PATHS = [
   'req.headers.cookie',
   'refreshToken',
   'accessToken',
+  'apiKey',
+  '*.apiKey',
 ];
 
 /**

@@ -134,6 +134,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const mcpAuth = createMcpAuth({ db: database.db, publicUrl, secretKey: secret.key, log, throttle: services.throttle, sessions: services.sessions, sso: services.sso });
   mcpAuth.mount(app);
   services.credentialsRevoked = () => mcpAuth.forgetAcceptedTokens();
+  // The operator's embedding model for hybrid tool search: loaded only when configured (the AI SDK is not needed
+  // otherwise). Their own service, like the database: not behind the egress guard (docs/networking.md).
+  const embedding = config.toolSearch.embedding ? (await import('../toolsearch/embedding-provider.ts')).embeddingFromSettings(config.toolSearch.embedding) : undefined;
+  if (embedding) log.info({ embedding: embedding.describe }, 'tool search: hybrid with the configured embedding model');
   const gateway = createGateway({
     db: database.db,
     connections: services.connections,
@@ -151,6 +155,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     changes: policyChanges,
     egress: guards,
     toolAccess: { settings: toolAccess.settings, directory: toolAccess.directory, contextTokens: config.gateway.mcpContextTokens },
+    ...(embedding ? { embedding } : {}),
   });
   services.toolAccess = gateway.figures;
   front = gateway.mount(

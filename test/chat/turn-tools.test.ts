@@ -1,7 +1,10 @@
 import { generateText, isStepCount, type ModelMessage } from 'ai';
-import { describe, expect, it } from 'vitest';
-import { prepareTurnTools, type ChatGateway } from '../../src/chat/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { indexTools, prepareTurnTools, searchWithIndex, searchWithPersonIndex, type ChatGateway } from '../../src/chat/index.ts';
 import type { GatewayCore } from '../../src/gateway/core.ts';
+import { PersonToolIndex } from '../../src/gateway/person-tool-index.ts';
+import { Embedder, HybridToolIndex } from '../../src/toolsearch/index.ts';
+import { conceptModel } from '../helpers/embedding-fakes.ts';
 import { fakeGateway, gatewayToolFixture, offeredTools, scriptedModel, searchResultNames, text, toolCall } from '../helpers/chat-fakes.ts';
 
 const caller = { userId: 'user-1', orgId: 'org-1', requestId: 'req-1' };
@@ -116,6 +119,34 @@ describe('On demand (provider-neutral)', () => {
     expect(queries).toEqual([{ query: 'files', eligible: tools.map((t) => t.name).filter((n) => n !== 'chat__send_message').sort() }]);
     expect(offeredTools(llm.doGenerateCalls[1]!).sort()).toEqual(['chat__send_message', 'drive__list_files', 'search_tools']);
     expect(turn.discoveredAfter(result.steps)).toEqual(['drive__list_files']);
+  });
+
+  it("searches with the gateway's per-person index, hybrid with an embedding model: a request in other words finds the tool", async () => {
+    const infra = [gatewayToolFixture('infra', 'scale_workloads', 'Scale the workloads running in a container cluster.'), gatewayToolFixture('infra', 'list_regions', 'List the regions you can deploy to.')];
+    const all = [...tools, ...infra];
+    const gateway = fakeGateway(all);
+    const personIndex = new PersonToolIndex({ describe: async (slug) => ({ name: slug }), embedder: new Embedder({ model: conceptModel() }) });
+    const list = { tools: all, problems: [], byName: new Map(all.map((t) => [t.name, t])) };
+    const core = { userId: caller.userId, orgId: caller.orgId, surface: 'chat' as const };
+    // Bring the person's index up to date and let its vectors arrive (a real person's index is warm from earlier searches).
+    await personIndex.search(core, list, 'warm up', { limit: 1 });
+    await vi.waitFor(async () => expect((await personIndex.searchRanked(core, list, 'kubernetes', { limit: 1 })).ranking).toBe('hybrid'));
+
+    // The default, lexical, search of a turn does not find it.
+    expect(await searchWithIndex(indexTools(all))('kubernetes', { limit: 5, eligible: new Set(all.map((t) => t.name)) })).not.toContain('infra__scale_workloads');
+
+    const turn = await prepareTurnTools({ gateway, caller, model, toolAccess: { conversation: 'on_demand' }, search: searchWithPersonIndex(personIndex, core, list) });
+    const llm = scriptedModel((request, step) => (step === 0 ? [toolCall('s1', 'search_tools', { query: 'kubernetes' })] : step === 1 ? [toolCall('c1', searchResultNames(request, 'search_tools')[0]!, { text: 'up' })] : [text('done')]));
+    const result = await generateText({ model: llm, tools: turn.tools, prompt: 'add capacity to my k8s', stopWhen: isStepCount(4) });
+    expect(searchResultNames(llm.doGenerateCalls[1]!, 'search_tools')[0]).toBe('infra__scale_workloads');
+    expect(gateway.calls.map((c) => c.tool)).toEqual(['infra__scale_workloads']);
+    expect(turn.discoveredAfter(result.steps)).toContain('infra__scale_workloads');
+
+    // The same through searchWithIndex over a HybridToolIndex (asynchronous results).
+    const hybrid = new HybridToolIndex({ embedder: new Embedder({ model: conceptModel() }) });
+    hybrid.upsertServer({ name: 'infra' }, infra.map((t) => ({ key: t.name, name: t.originalName, description: t.tool.description })));
+    await hybrid.ready();
+    expect(await searchWithIndex(hybrid)('kubernetes', { limit: 2, eligible: new Set(['infra__scale_workloads', 'infra__list_regions']) })).toEqual(['infra__scale_workloads']);
   });
 
   it('drops stored discoveries the person no longer has, and ignores a malformed list', async () => {

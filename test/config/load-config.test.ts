@@ -144,6 +144,49 @@ describe('YAML file', () => {
   });
 });
 
+describe('tool search embedding model', () => {
+  it('is off by default, and read from the environment or the file', () => {
+    expect(loadConfig({ env: {} }).toolSearch).toEqual({});
+    const fromEnv = loadConfig({
+      env: { SWITCHBOARD_EMBEDDING_PROVIDER: 'openai-compatible', SWITCHBOARD_EMBEDDING_MODEL: 'nomic-embed-text', SWITCHBOARD_EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1/', SWITCHBOARD_EMBEDDING_DIMENSIONS: '512' },
+    });
+    expect(fromEnv.toolSearch.embedding).toEqual({ provider: 'openai-compatible', model: 'nomic-embed-text', baseUrl: 'http://127.0.0.1:11434/v1', dimensions: 512 });
+    const file = writeYaml('toolSearch:\n  embedding:\n    provider: openai\n    model: text-embedding-3-small\n    apiKey: sk-from-file-123\n');
+    expect(loadConfig({ env: {}, configFile: file }).toolSearch.embedding).toEqual({ provider: 'openai', model: 'text-embedding-3-small', apiKey: 'sk-from-file-123' });
+    // The environment wins, key included.
+    expect(loadConfig({ env: { SWITCHBOARD_EMBEDDING_API_KEY: 'sk-from-env-456', SWITCHBOARD_EMBEDDING_MODEL: 'text-embedding-3-large' }, configFile: file }).toolSearch.embedding).toMatchObject({ model: 'text-embedding-3-large', apiKey: 'sk-from-env-456' });
+  });
+
+  it('says what is missing or wrong, and what to set, never echoing the key', () => {
+    const missing = configError(() => loadConfig({ env: { SWITCHBOARD_EMBEDDING_API_KEY: 'sk-lonely-key-789' } }));
+    const byField = Object.fromEntries(missing.problems.map((p) => [p.field, p.message]));
+    expect(byField['toolSearch.embedding.provider']).toMatch(/is required to use an embedding model: "openai" or "openai-compatible" \(SWITCHBOARD_EMBEDDING_PROVIDER\)\. For lexical search only, leave/);
+    expect(byField['toolSearch.embedding.model']).toMatch(/is required: the embedding model's name at the provider, e\.g\. text-embedding-3-small .*\(SWITCHBOARD_EMBEDDING_MODEL\)/);
+    expect(missing.message).not.toContain('sk-lonely-key-789');
+
+    const compatible = configError(() => loadConfig({ env: { SWITCHBOARD_EMBEDDING_PROVIDER: 'openai-compatible', SWITCHBOARD_EMBEDDING_MODEL: 'nomic-embed-text' } }));
+    expect(compatible.problems).toEqual([
+      { field: 'toolSearch.embedding.baseUrl', where: 'environment', message: expect.stringMatching(/is required for the "openai-compatible" provider: the API's base URL, e\.g\. http:\/\/127\.0\.0\.1:11434\/v1 for Ollama \(SWITCHBOARD_EMBEDDING_BASE_URL\)/) },
+    ]);
+    const openai = configError(() => loadConfig({ env: { SWITCHBOARD_EMBEDDING_PROVIDER: 'openai', SWITCHBOARD_EMBEDDING_MODEL: 'text-embedding-3-small' } }));
+    expect(openai.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(['toolSearch.embedding.apiKey: is required for the "openai" provider: set SWITCHBOARD_EMBEDDING_API_KEY (or toolSearch.embedding.apiKey in the file)']);
+
+    const bad = configError(() => loadConfig({ env: { SWITCHBOARD_EMBEDDING_PROVIDER: 'ollama', SWITCHBOARD_EMBEDDING_BASE_URL: 'localhost:11434', SWITCHBOARD_EMBEDDING_DIMENSIONS: 'many' } }));
+    const badFields = Object.fromEntries(bad.problems.map((p) => [p.field, p.message]));
+    expect(badFields.SWITCHBOARD_EMBEDDING_PROVIDER).toBe('must be one of "openai", "openai-compatible"; got "ollama"');
+    expect(badFields.SWITCHBOARD_EMBEDDING_BASE_URL).toMatch(/must be an http:\/\/ or https:\/\/ URL, e\.g\. http:\/\/127\.0\.0\.1:11434\/v1/);
+    expect(badFields.SWITCHBOARD_EMBEDDING_DIMENSIONS).toMatch(/must be a whole number of dimensions/);
+
+    const file = writeYaml('toolSearch:\n  embedding:\n    provider: openai\n    model: text-embedding-3-small\n    apiKey: ""\n    dimensions: 0\n    temperature: 1\n');
+    const fromFile = configError(() => loadConfig({ env: {}, configFile: file }));
+    const fileFields = Object.fromEntries(fromFile.problems.map((p) => [p.field, p]));
+    expect(fileFields['toolSearch.embedding']?.message).toMatch(/unknown key "temperature"/);
+    expect(fileFields['toolSearch.embedding.dimensions']).toMatchObject({ where: `${file}:6:17`, message: 'must be a whole number of dimensions from 1 to 16384; got 0' });
+    // An empty key is refused without repeating what was given.
+    expect(fileFields['toolSearch.embedding.apiKey']?.message).toBe("must not be empty: give the embedding service's API key, or leave the key out for a service that needs none; got a value not shown here");
+  });
+});
+
 describe('secret key', () => {
   it('accepts 32 bytes as hex or base64, nothing else', () => {
     expect(parseSecretKey('ab'.repeat(32))?.length).toBe(32);

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Caller, GatewayTool, GatewayToolList } from '../../src/gateway/core.ts';
 import { PersonToolIndex } from '../../src/gateway/person-tool-index.ts';
+import { Embedder } from '../../src/toolsearch/index.ts';
+import { conceptModel, embeddedValues } from '../helpers/embedding-fakes.ts';
 
 /** The per-person search index: fed from a person's own tool list, updated per connector, bounded. */
 const schema = (param: string) => ({ type: 'object' as const, properties: { [param]: { type: 'string' } } });
@@ -56,5 +58,40 @@ describe('PersonToolIndex', () => {
     // The same connector's list without the (now blocked) tool.
     const narrowed = list([both.tools[0]!]);
     expect(await index.search(caller('a'), narrowed, 'deletes all data', { limit: 5 })).toEqual([]);
+  });
+});
+
+describe('PersonToolIndex with an embedding model', () => {
+  it('is hybrid: finds by meaning, embeds a connector the people share once, and says how it ranked', async () => {
+    const model = conceptModel();
+    const index = new PersonToolIndex({ describe: async (slug) => ({ name: slug }), embedder: new Embedder({ model }) });
+    expect(index.hybrid).toBe(true);
+    const infra = [tool('infra', 'scale_workloads', 'Scale the workloads running in a container cluster.'), tool('infra', 'list_regions', 'List the regions you can deploy to.')];
+    const mine = list([...infra, tool('notes', 'search_notes', 'Search your private notes.')]);
+    // The first search indexes the list; its vectors come in the background, so this one ranks by words.
+    expect(await index.searchRanked(caller('a'), mine, 'kubernetes', { limit: 3 })).toMatchObject({ ranking: 'lexical', lexicalOnly: 'not-ready' });
+    await vi.waitFor(async () => {
+      const ranked = await index.searchRanked(caller('a'), mine, 'kubernetes', { limit: 3 });
+      expect(ranked.ranking).toBe('hybrid');
+      expect(ranked.hits[0]?.tool.name).toBe('infra__scale_workloads');
+    });
+    const embedded = embeddedValues(model).filter((v) => v !== 'kubernetes');
+    expect(embedded).toHaveLength(3);
+
+    // Someone else with the same connector: hybrid at once, nothing embedded again; only the list in hand is searched.
+    const theirs = list(infra);
+    const ranked = await index.searchRanked(caller('b'), theirs, 'kubernetes', { limit: 3 });
+    expect(ranked.ranking).toBe('hybrid');
+    expect(ranked.hits.map((h) => h.tool.name)).toEqual(['infra__scale_workloads']);
+    expect(embeddedValues(model).filter((v) => v !== 'kubernetes')).toEqual(embedded);
+    // A narrower filter (the chat's tools still deferred) applies to the embedding ranking too.
+    expect(await index.search(caller('b'), theirs, 'kubernetes', { limit: 3, filter: (name) => name !== 'infra__scale_workloads' })).toEqual([]);
+  });
+
+  it('without one, searches stay lexical and say so', async () => {
+    const index = new PersonToolIndex({ describe: async (slug) => ({ name: slug }) });
+    expect(index.hybrid).toBe(false);
+    const ranked = await index.searchRanked(caller('a'), list([tool('notes', 'search_notes', 'Search your private notes.')]), 'notes', { limit: 3 });
+    expect(ranked).toMatchObject({ ranking: 'lexical', lexicalOnly: 'not-configured', hits: [{ tool: { name: 'notes__search_notes' } }] });
   });
 });
