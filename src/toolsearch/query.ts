@@ -39,6 +39,18 @@ const MAX_RELATED = 24;
 const MAX_WORD_LENGTH = 24;
 
 /**
+ * What the shape of a request's text says that its words do not: a file path means files, a link means
+ * a web page, an address means email. ("Save it to /root/notes/a.md" needs a tool that writes files.)
+ */
+export function impliedWords(query: string): string[] {
+  const out: string[] = [];
+  if (/(?:^|[\s'"(])(?:~|\.{1,2})?\/[\w.-]+\/[\w./-]*|[A-Za-z]:\\[\w\\. -]+/.test(query)) out.push('file');
+  if (/\bhttps?:\/\/\S+/i.test(query)) out.push('url', 'web', 'page');
+  if (/\b[\w.+-]+@[\w-]+\.[\w.]+\b/.test(query)) out.push('email');
+  return out;
+}
+
+/**
  * A query's terms, each once, weighted by how often the query repeats it, plus the words related to them
  * that the index knows, at a fraction of the weight. A related word never outweighs a word the person
  * typed.
@@ -46,7 +58,7 @@ const MAX_WORD_LENGTH = 24;
 export function expandQuery(query: string, vocabulary: Vocabulary, options: ExpansionOptions = DEFAULT_EXPANSION): WeightedTerm[] {
   const counts = new Map<string, number>();
   const typed = new Map<string, string>();
-  for (const w of words(query)) {
+  for (const w of [...words(query), ...impliedWords(query)]) {
     if (isStopWord(w)) continue;
     const t = stem(w);
     if (!counts.has(t) && counts.size >= MAX_TERMS) continue;

@@ -50,3 +50,14 @@ describe('names and descriptions', () => {
     expect(index.search('astrology reading')[0]?.key).toBe('stars__s');
   });
 });
+
+describe('what the shape of a request implies', () => {
+  it('a path means files, a link a web page, an address email; prose implies nothing', async () => {
+    const { impliedWords } = await import('../../src/toolsearch/query.ts');
+    expect(impliedWords('save it to /root/markdown/a.md')).toEqual(['file']);
+    expect(impliedWords('open C:\\Users\\me\\notes.txt')).toEqual(['file']);
+    expect(impliedWords('summarize https://example.com/post')).toEqual(['url', 'web', 'page']);
+    expect(impliedWords('write to bob@example.com')).toEqual(['email']);
+    expect(impliedWords('half of it, 1/2, and/or more')).toEqual([]);
+  });
+});
