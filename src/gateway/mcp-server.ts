@@ -4,6 +4,7 @@ import { AppError } from '../shared/app-error.ts';
 import type { DownstreamPeer } from '../upstream/downstream.ts';
 import type { Caller, GatewayCore, GatewayTool } from './core.ts';
 import type { Relay } from './upstream-directory.ts';
+import { SEPARATOR } from './naming.ts';
 import { toolError, withoutProtocolMeta } from './results.ts';
 import { searchTools, suggestConnectorsTool, type OnDemandDeps } from './on-demand-handlers.ts';
 import { argumentProblem, CALL_TOOL, callToolArgs, ON_DEMAND_TOOL_NAMES, SEARCH_TOOLS } from './on-demand-tools.ts';
@@ -193,6 +194,20 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
     return withoutProtocolMeta(result);
   }
 
+  /**
+   * A tool named by the client that is not among the person's now: when the name is one of ours
+   * (`connector__tool`), the refusal says why — the policy's block with its reason, or the connection to fix
+   * with its link — as `tools/list` would have by leaving it out; undefined when it is no name we issued.
+   */
+  async function refusalFor(name: string) {
+    const at = name.indexOf(SEPARATOR);
+    if (at <= 0) return undefined;
+    const connector = name.slice(0, at);
+    const tool = name.slice(at + SEPARATOR.length);
+    if (core.naming.toolName(connector, tool) !== name) return undefined;
+    return core.unavailable(caller, connector, tool);
+  }
+
   /** `call_tool`: any tool the person may use, by name, through the same path as a direct call. */
   async function callThrough(raw: unknown, ctx: ServerContext) {
     const parsed = callToolArgs.safeParse(raw ?? {});
@@ -204,6 +219,8 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
       throw err;
     });
     if (!tool) {
+      const refusal = await refusalFor(name);
+      if (refusal) return refusal;
       return toolError(`No tool named "${name}" is available to you. Find tools with ${SEARCH_TOOLS} and use the exact name it returns (like "connector__tool"); the connector may also be disconnected, not enabled, or the tool blocked by your organization.`);
     }
     return runTool(tool, args, ctx, `${CALL_TOOL}:${tool.name}`);
@@ -223,7 +240,14 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
         }
       }
       // Any tool the person may use can be called by name, listed or not (On demand lists only some): policy decides.
-      const tool = options.resolvedTool?.name === name ? options.resolvedTool : await core.resolveTool(caller, name);
+      let tool: GatewayTool;
+      try {
+        tool = options.resolvedTool?.name === name ? options.resolvedTool : await core.resolveTool(caller, name);
+      } catch (err) {
+        const refusal = err instanceof AppError && err.code === 'unknown_tool' ? await refusalFor(name) : undefined;
+        if (refusal) return refusal;
+        throw err;
+      }
       return runTool(tool, request.params.arguments, ctx, tool.name);
     }),
   );

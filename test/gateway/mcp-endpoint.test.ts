@@ -125,7 +125,12 @@ describe('POST /mcp', () => {
       const names = (await max.listTools()).tools.map((t) => t.name);
       expect(names).not.toContain('demo-tracker__create_issue');
       expect(names).toContain('demo-tracker__list_projects');
-      await expect(max.callTool({ name: 'demo-tracker__create_issue', arguments: { project: 'WEB', title: 'x' } })).rejects.toThrow(/No tool named "demo-tracker__create_issue"/);
+      // Called by name anyway: refused with the policy's own reason, as its absence from the list means.
+      const refused = await max.callTool({ name: 'demo-tracker__create_issue', arguments: { project: 'WEB', title: 'x' } });
+      expect(refused.isError).toBe(true);
+      expect((refused.content as Array<{ text: string }>)[0]!.text).toMatch(/owners block write and delete actions in Demo Tracker/);
+      // A name Switchboard never issued is still an unknown tool.
+      await expect(max.callTool({ name: 'no-such-connector-tool', arguments: {} })).rejects.toThrow(/No tool named "no-such-connector-tool"/);
       const maxId = (await db.selectFrom('users').select('id').where('email', '=', 'max@acme.test').executeTakeFirstOrThrow()).id;
       // Widening is not possible: allowing writes for himself changes nothing.
       await setPersonRules(db, maxId, 'demo-tracker', { categories: { write: 'allow', read: 'block' } }, server.services.policyChanges);

@@ -123,7 +123,10 @@ describe('On demand over /mcp', () => {
         expect(await relayed(era)).toBe(relayedBefore + 1);
         const unknown = await client.callTool({ name: 'call_tool', arguments: { name: 'notes__nothing_like_this' } });
         expect(unknown.isError).toBe(true);
-        expect(text(unknown)).toMatch(/No tool named "notes__nothing_like_this" is available to you\. Find tools with search_tools/);
+        // A name of our shape whose connector has no such tool: says so.
+        expect(text(unknown)).toMatch(/no longer offers a tool named "nothing_like_this"/);
+        const garbled = await client.callTool({ name: 'call_tool', arguments: { name: 'not-a-tool-name' } });
+        expect(text(garbled)).toMatch(/No tool named "not-a-tool-name" is available to you\. Find tools with search_tools/);
       } finally {
         await client.close();
         await setMode(OLIVIA, { mode: 'auto' });
@@ -158,7 +161,8 @@ describe('On demand over /mcp', () => {
       expect(found(byRegex)).toEqual([]);
       const refused = await client.callTool({ name: 'call_tool', arguments: { name: 'beta__erase_everything' } });
       expect(refused.isError).toBe(true);
-      expect(text(refused)).toMatch(/No tool named "beta__erase_everything"/);
+      // Refused with the owners' reason, as for a direct call by name.
+      expect(text(refused)).toMatch(/block the tool erase_everything/);
       expect(beta.calls['erase_everything']).toBeUndefined();
       await setOrgRules(db, OPERATOR, 'acme', 'beta', {}, server.services.policyChanges);
       expect(found(await search()).map((t) => t.name)).toContain('beta__erase_everything');
