@@ -21,6 +21,7 @@ import { policyRoutes } from './routes/policy.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { mcpClientRoutes } from './routes/mcp-clients.ts';
 import { toolAccessRoutes } from './routes/tool-access.ts';
+import { chatRoutes } from './routes/chat.ts';
 import type { AppServices } from './services.ts';
 
 export const API_VERSION = '0.1.0';
@@ -52,6 +53,7 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   api.use('/connectors/*', authenticate({ required: true }));
   api.use('/connections', authenticate({ required: true }));
   api.use('/connections/*', authenticate({ required: true }));
+  api.use('/chat/*', authenticate({ required: true }));
   authRoutes(api);
   meRoutes(api);
   tokenRoutes(api);
@@ -64,6 +66,7 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
   connectorRoutes(api);
   connectionRoutes(api);
   diagnoseRoutes(api);
+  chatRoutes(api);
 
   api.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
@@ -83,15 +86,20 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.get(CLIENT_METADATA_PATH, (c) =>
     c.json({ client_id: `${services.config.publicUrl}${CLIENT_METADATA_PATH}`, ...clientMetadataFor(services.config.publicUrl) }, 200, { 'cache-control': 'public, max-age=3600' }),
   );
-  app.get('/', (c) =>
-    c.json({
+  app.get('/', async (c) => {
+    // A browser gets the web app; a program asking for anything else gets where the API is.
+    const web = services.web;
+    if (web && web.wantsApp(c)) return (await web.serve(c))!;
+    return c.json({
       name: 'Switchboard',
       api: `${services.config.publicUrl}/api/v1`,
       openapi: `${services.config.publicUrl}/api/v1/openapi.json`,
       health: `${services.config.publicUrl}/healthz`,
-    }),
-  );
-  app.notFound((c) => sendError(c, notFound(`Nothing is at ${c.req.method} ${c.req.path}. The API lives under /api/v1; its routes are listed in /api/v1/openapi.json.`)));
+      ...(web ? {} : { app: 'The web app is not built here: run `npm run build:web` (npm start does it for you) and restart.' }),
+    });
+  });
+  // The web app's files and its pages: only what no route took, and never a server path (src/api/web-app.ts).
+  app.notFound((c) => services.web?.serve(c) ?? sendError(c, notFound(`Nothing is at ${c.req.method} ${c.req.path}. The API lives under /api/v1; its routes are listed in /api/v1/openapi.json.`)));
   app.onError((err, c) => sendError(c, err));
   return app;
 }

@@ -34,6 +34,7 @@ const ConnectorSummaryShape = {
   interactive: z.boolean().openapi({ description: 'Shows an interactive UI (MCP App) in the chat.' }),
   source: z.enum(SOURCES),
   custom: z.boolean().openapi({ description: 'A custom connector: added by URL by your organization, seen by nobody else (the "Custom" label).' }),
+  ownerOrgId: z.string().uuid().nullable().openapi({ description: "A custom connector's organization (one of yours: the id in GET /me); null for directory listings." }),
   capabilities: CapabilitiesOut,
 };
 
@@ -92,6 +93,7 @@ export const connectorSummaryOut = (l: Listing): z.infer<typeof ConnectorSummary
   interactive: l.interactive,
   source: l.source,
   custom: l.source === 'custom',
+  ownerOrgId: l.ownerOrgId,
   capabilities: computeCapabilities(l.tools),
 });
 

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../shared/app-error.ts';
 import type { AppEnv } from './context.ts';
+import { errorPage, wantsErrorPage } from './error-page.ts';
 
 export const ErrorBody = z
   .object({
@@ -38,6 +39,8 @@ export function sendError(c: Context<AppEnv>, err: unknown): Response {
     log?.[level]({ reference, code: err.code, status: err.status, err: err.status >= 500 ? err : undefined, detail: err.message }, 'request refused');
     if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
     if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="switchboard"');
+    // A browser visiting a sign-in or connect link gets the same error as a page it can read.
+    if (wantsErrorPage(c)) return errorPage(c, err.status, { code: err.code, message: err.message, reference });
     return c.json({ error: { code: err.code, message: err.message, reference, ...(err.details ? { details: err.details } : {}) } }, err.status as 400);
   }
   if (err instanceof HTTPException && err.status < 500) {
@@ -48,8 +51,7 @@ export function sendError(c: Context<AppEnv>, err: unknown): Response {
     return sendError(c, new AppError(err.status, err.status === 400 ? 'invalid_request' : 'bad_request', message));
   }
   log?.error({ reference, err }, 'unexpected error');
-  return c.json(
-    { error: { code: 'internal_error', message: `Something went wrong on our side. Try again; if it keeps happening, give your operator the reference ${reference}.`, reference } },
-    500,
-  );
+  const internal = { code: 'internal_error', message: `Something went wrong on our side. Try again; if it keeps happening, give your operator the reference ${reference}.`, reference };
+  if (wantsErrorPage(c)) return errorPage(c, 500, internal);
+  return c.json({ error: internal }, 500);
 }

@@ -11,6 +11,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { PolicyChangeBus } from '../policy/changes.ts';
 import type { EgressGuards } from '../upstream/egress.ts';
 import type { ToolAccessFiguresPort } from '../gateway/index.ts';
+import type { ChatService } from '../chat/service.ts';
+import type { WebApp } from './web-app.ts';
 
 /** Everything the HTTP layer needs, built once by the server and handed in. */
 export interface AppServices {
@@ -43,6 +45,10 @@ export interface AppServices {
    * built without one (the figures are then left out of the answer).
    */
   toolAccess?: ToolAccessFiguresPort | undefined;
+  /** The built web app served at `/` (web/dist); absent when it is not built, or in apps built for tests. */
+  web?: WebApp | undefined;
+  /** The web chat (docs/chat.md); absent in apps built without the gateway (its routes then answer 503). */
+  chat?: ChatService | undefined;
   /** False once shutdown begins: `/readyz` then tells the load balancer to stop sending traffic. */
   isAcceptingTraffic(): boolean;
 }

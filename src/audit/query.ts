@@ -7,6 +7,8 @@ import { forbidden, invalidInput, notFound } from '../shared/app-error.ts';
 
 export interface AuditFilters {
   kind?: AuditKind | undefined;
+  /** An admin event's action (role_changed, org_rules_set, …); tool calls have none. */
+  action?: string | undefined;
   /** The person who acted (user_id). */
   user?: string | undefined;
   connector?: string | undefined;
@@ -67,6 +69,7 @@ export async function auditableOrg(db: Kysely<DB>, actor: Actor, orgSlug: string
 export async function auditPage(db: Kysely<DB>, orgId: string, filters: AuditFilters, limit: number, after?: string): Promise<{ events: AuditEntry[]; next: string | null }> {
   let query = db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId);
   if (filters.kind) query = query.where('kind', '=', filters.kind);
+  if (filters.action) query = query.where('action', '=', filters.action);
   if (filters.user) query = query.where('user_id', '=', filters.user);
   if (filters.connector) query = query.where('connector_slug', '=', filters.connector);
   if (filters.tool) query = query.where('tool', '=', filters.tool);

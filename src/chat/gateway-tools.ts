@@ -1,9 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { jsonSchema, tool, type JSONSchema7 } from 'ai';
+import { jsonSchema, tool, type JSONSchema7, type JSONValue } from 'ai';
 import { z } from 'zod';
 import type { Caller, GatewayTool } from '../gateway/core.ts';
 import { approvedInMessages } from './approvals.ts';
 import { toModelOutput } from './tool-result-output.ts';
+import type { ToolPartMetadata } from './stream-parts.ts';
 
 /**
  * The chat's view of the gateway core: the two methods it uses. `GatewayCore` fits it as it is; tests
@@ -39,9 +40,11 @@ const argumentsSchema = z.record(z.string(), z.unknown());
  * Anthropic (`defer_loading`: sent, but kept out of the model's context until its own tool search
  * returns a reference to it).
  */
-export function gatewayTool(gateway: ChatGateway, caller: Caller, t: GatewayTool, deferral: Deferral) {
+export function gatewayTool(gateway: ChatGateway, caller: Caller, t: GatewayTool, deferral: Deferral, metadata?: ToolPartMetadata) {
   return tool({
     description: t.tool.description ?? t.tool.title ?? t.originalName,
+    // Not sent to the model: the SDK copies it onto the tool's call and result parts (`toolMetadata`) for the UI.
+    ...(metadata ? { metadata: jsonObject(metadata) } : {}),
     // Connectors publish JSON Schema; the connector validates the arguments itself.
     inputSchema: jsonSchema<Record<string, unknown>>((t.tool.inputSchema ?? { type: 'object' }) as JSONSchema7),
     ...(deferral === 'sdk' ? { deferLoading: true } : {}),
@@ -54,4 +57,11 @@ export function gatewayTool(gateway: ChatGateway, caller: Caller, t: GatewayTool
     },
     toModelOutput: ({ output }) => toModelOutput(output),
   });
+}
+
+/** The metadata without undefined fields (a JSON object, as the SDK wants it). */
+function jsonObject(metadata: ToolPartMetadata): { [key: string]: JSONValue } {
+  const out: { [key: string]: JSONValue } = {};
+  for (const [key, value] of Object.entries(metadata)) if (value !== undefined) out[key] = value;
+  return out;
 }

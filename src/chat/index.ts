@@ -1,7 +1,12 @@
 export { toolAccessModeSchema, resolveToolAccessMode, decideLoading, type ToolAccessMode, type LoadedMode, type LoadingDecision } from './tool-access.ts';
-export { prepareTurnTools, discoveredSchema, type TurnTools, type TurnToolsInput } from './turn-tools.ts';
+export { prepareTurnTools, toolPartMetadata, discoveredSchema, type TurnTools, type TurnToolsInput } from './turn-tools.ts';
 export { gatewayTool, toCaller, chatCallerSchema, type ChatGateway, type ChatCaller, type Deferral } from './gateway-tools.ts';
 export { approvalRules, approvedInMessages, approvalPrompts, type ApprovalPrompt } from './approvals.ts';
 export { indexTools, searchWithIndex, searchWithPersonIndex, neutralSearchTool, anthropicSearchTool, supportsAnthropicToolSearch, foundTools, type ToolSearchFunction, type ToolSearchIndex } from './tool-search.ts';
 export { toModelOutput, type ModelToolOutput } from './tool-result-output.ts';
 export { suggestApps, type UnconnectedApp } from './app-suggestion.ts';
+export { visibleToModel, visibleToApp, uiResourceUri } from './apps.ts';
+export { chatModelFromSettings, injectedChatModel, DEFAULT_CONTEXT_BY_PROVIDER, type ChatModel, type ChatModelSettings } from './model-provider.ts';
+export type { ChatUIMessage, ChatDataParts, ToolPartMetadata, ApprovalData, ConnectData, RefusalData, AppChoiceData, AppSuggestionData, ToolAccessData, ErrorData } from './stream-parts.ts';
+export { ChatService, NOT_CONFIGURED_BANNER, type ChatServiceDeps, type ChatStatus, type ConversationSettings } from './service.ts';
+export { turnRequestSchema, type TurnRequest } from './history.ts';

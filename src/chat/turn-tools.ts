@@ -4,6 +4,8 @@ import type { GatewayTool } from '../gateway/core.ts';
 import { approvalPrompts, approvalRules, type ApprovalPrompt } from './approvals.ts';
 import { gatewayTool, toCaller, type ChatCaller, type ChatGateway, type Deferral } from './gateway-tools.ts';
 import { decideLoading, resolveToolAccessMode, type LoadingDecision } from './tool-access.ts';
+import { uiResourceUri, visibleToModel } from './apps.ts';
+import type { ToolPartMetadata } from './stream-parts.ts';
 import { anthropicSearchTool, foundTools, indexTools, neutralSearchTool, searchWithIndex, supportsAnthropicToolSearch, type ToolSearchFunction } from './tool-search.ts';
 
 /** A conversation's list of tools found by earlier searches, as stored with it. */
@@ -38,6 +40,8 @@ export interface TurnToolsInput {
   nativeToolSearch?: boolean;
   /** Tools one search may load (default 5, the SDK's own default). */
   maxResults?: number;
+  /** Connectors' display names, for the tool parts' metadata (the slug otherwise). */
+  connectorNames?: ReadonlyMap<string, string>;
 }
 
 export interface TurnTools {
@@ -73,7 +77,8 @@ const optionsSchema = z.object({
 export async function prepareTurnTools(input: TurnToolsInput): Promise<TurnTools> {
   const options = optionsSchema.parse({ contextTokens: input.contextTokens, maxResults: input.maxResults, pinned: input.pinned, nativeToolSearch: input.nativeToolSearch });
   const caller = toCaller(input.caller);
-  const { tools } = await input.gateway.listTools(caller);
+  // MCP Apps: a tool only its app may call (visibility without "model") is never offered to the model.
+  const tools = (await input.gateway.listTools(caller)).tools.filter((t) => visibleToModel(t.tool));
   const decision = decideLoading(resolveToolAccessMode(input.toolAccess ?? {}), tools, options.contextTokens);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const stored = discoveredSchema.safeParse(input.discovered ?? []);
@@ -86,7 +91,7 @@ export async function prepareTurnTools(input: TurnToolsInput): Promise<TurnTools
   const known = new Set(discovered);
   const deferral = (t: GatewayTool): Deferral => (decision.loading === 'always' || known.has(t.name) || pinned(t) ? 'none' : native ? 'anthropic' : 'sdk');
   const set: ToolSet = {};
-  for (const t of tools) set[t.name] = gatewayTool(input.gateway, caller, t, deferral(t));
+  for (const t of tools) set[t.name] = gatewayTool(input.gateway, caller, t, deferral(t), toolPartMetadata(t, input.connectorNames));
 
   let searchToolName: string | undefined;
   if (decision.loading === 'on_demand') {
@@ -116,4 +121,16 @@ function freeName(base: string, set: ToolSet): string {
   let name = base;
   while (Object.hasOwn(set, name)) name = `${name}_`;
   return name;
+}
+
+/** What the UI shows about a tool call: its connector and the tool's own name (docs/chat.md#stream-parts). */
+export function toolPartMetadata(t: GatewayTool, names?: ReadonlyMap<string, string>): ToolPartMetadata {
+  return {
+    connector: t.connector,
+    connectorName: names?.get(t.connector) ?? t.connector,
+    tool: t.originalName,
+    title: t.tool.title ?? t.tool.annotations?.title,
+    decision: t.decision,
+    resourceUri: uiResourceUri(t.tool),
+  };
 }

@@ -8,6 +8,7 @@ import {
   cidrSchema,
   configFileSchema,
   databaseUrlSchema,
+  CHAT_PROVIDERS,
   EMBEDDING_PROVIDERS,
   LOG_LEVELS,
   redisUrlSchema,
@@ -33,6 +34,13 @@ export interface Config {
   gateway: ServerSettings['gateway'];
   /** Tool search: the embedding model for hybrid ranking, when the operator configured one. */
   toolSearch: ServerSettings['toolSearch'];
+  /** The web chat: the model the operator configured, when one is. */
+  chat: ServerSettings['chat'];
+  /**
+   * The interactive app sandbox's origin (MCP Apps): off, or on with its port (`portDefaulted`: not set by the
+   * operator, so a taken port falls back to a free one) and, when set, the URL browsers reach it at.
+   */
+  sandbox: { enabled: boolean; port: number; portDefaulted: boolean; publicUrl: string | undefined };
   auth: ServerSettings['auth'];
   /** Absolute path of the YAML file, when one was given. */
   configFile: string | undefined;
@@ -71,6 +79,18 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
   { name: 'SWITCHBOARD_EMBEDDING_BASE_URL', path: ['toolSearch', 'embedding', 'baseUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' }) },
   { name: 'SWITCHBOARD_EMBEDDING_API_KEY', path: ['toolSearch', 'embedding', 'apiKey'], schema: z.string().min(1) },
   { name: 'SWITCHBOARD_EMBEDDING_DIMENSIONS', path: ['toolSearch', 'embedding', 'dimensions'], schema: z.string().regex(/^\d{1,5}$/, { error: 'must be a whole number of dimensions, e.g. 512' }).transform(Number) },
+  { name: 'SWITCHBOARD_CHAT_PROVIDER', path: ['chat', 'model', 'provider'], schema: z.enum(CHAT_PROVIDERS) },
+  { name: 'SWITCHBOARD_CHAT_MODEL', path: ['chat', 'model', 'model'], schema: z.string().trim().min(1) },
+  { name: 'SWITCHBOARD_CHAT_BASE_URL', path: ['chat', 'model', 'baseUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' }) },
+  { name: 'SWITCHBOARD_CHAT_API_KEY', path: ['chat', 'model', 'apiKey'], schema: z.string().min(1) },
+  { name: 'SWITCHBOARD_CHAT_CONTEXT_TOKENS', path: ['chat', 'model', 'contextTokens'], schema: z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number of tokens, e.g. 200000' }).transform(Number) },
+  {
+    name: 'SWITCHBOARD_SANDBOX',
+    path: ['sandbox', 'enabled'],
+    schema: z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1'),
+  },
+  { name: 'SWITCHBOARD_SANDBOX_PORT', path: ['sandbox', 'port'], schema: z.string().regex(/^\d{1,5}$/, { error: PORT_RANGE }).transform(Number).pipe(z.number().max(65535, { error: PORT_RANGE })) },
+  { name: 'SWITCHBOARD_SANDBOX_URL', path: ['sandbox', 'publicUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. https://apps.switchboard.example.com' }) },
   { name: 'SWITCHBOARD_SSO_ISSUER', path: ['auth', 'sso', 'issuer'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_SSO_CLIENT_ID', path: ['auth', 'sso', 'clientId'], schema: z.string().min(1) },
   { name: 'SWITCHBOARD_SSO_CLIENT_SECRET', path: ['auth', 'sso', 'clientSecret'], schema: z.string().min(1) },
@@ -167,6 +187,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
     shutdownGraceSeconds: s.server.shutdownGraceSeconds,
     gateway: s.gateway,
     toolSearch: s.toolSearch,
+    chat: s.chat,
+    sandbox: {
+      enabled: s.sandbox.enabled,
+      port: s.sandbox.port ?? (s.server.port === 0 ? 0 : Math.min(s.server.port + 1, 65535)),
+      portDefaulted: s.sandbox.port === undefined,
+      publicUrl: s.sandbox.publicUrl,
+    },
     auth: s.auth,
     configFile,
     bootstrap,

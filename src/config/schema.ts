@@ -98,6 +98,42 @@ const embeddingSchema = z
   })
   .transform((e) => e as typeof e & { provider: (typeof EMBEDDING_PROVIDERS)[number]; model: string });
 
+export const CHAT_PROVIDERS = ['anthropic', 'openai', 'openai-compatible'] as const;
+
+const CONTEXT_RANGE = 'must be a whole number of tokens from 1000 to 10000000, e.g. 200000';
+
+/**
+ * The operator's chat model (docs/chat.md): which provider, which model, where and with which key. Like the
+ * embedding model, provider and model are checked here rather than as required keys, so a missing one says which
+ * variable or key to set. The key is never repeated in an error.
+ */
+const chatModelSchema = z
+  .strictObject({
+    provider: z.enum(CHAT_PROVIDERS).optional(),
+    /** The model's name at the provider, e.g. claude-sonnet-4-5, gpt-4.1, llama3.1. */
+    model: z.string().trim().min(1, { error: 'must name the chat model, e.g. claude-sonnet-4-5' }).optional(),
+    /** The API's base URL: required for openai-compatible (Ollama: http://127.0.0.1:11434/v1); optional for the others (a proxy). */
+    baseUrl: httpUrlSchema.optional(),
+    apiKey: z.string().min(1, { error: "must not be empty: give the model provider's API key, or leave the key out for a server that needs none" }).optional(),
+    /** The model's context window in tokens: Auto loads every tool definition while they take at most 10% of it. */
+    contextTokens: z.number().int({ error: CONTEXT_RANGE }).min(1_000, { error: CONTEXT_RANGE }).max(10_000_000, { error: CONTEXT_RANGE }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (!m.provider) {
+      ctx.addIssue({ code: 'custom', path: ['provider'], message: 'is required to use a chat model: "anthropic", "openai" or "openai-compatible" (SWITCHBOARD_CHAT_PROVIDER). Without a chat model, leave chat.model and every SWITCHBOARD_CHAT_* variable unset', input: m.provider });
+    }
+    if (!m.model) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: "is required: the chat model's name at the provider, e.g. claude-sonnet-4-5, gpt-4.1 or llama3.1 (SWITCHBOARD_CHAT_MODEL)", input: m.model });
+    }
+    if (m.provider === 'openai-compatible' && !m.baseUrl) {
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'is required for the "openai-compatible" provider: the API\'s base URL, e.g. http://127.0.0.1:11434/v1 for Ollama or http://127.0.0.1:8000/v1 for vLLM (SWITCHBOARD_CHAT_BASE_URL)', input: m.baseUrl });
+    }
+    if ((m.provider === 'anthropic' || m.provider === 'openai') && m.apiKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['apiKey'], message: `is required for the "${m.provider}" provider: set SWITCHBOARD_CHAT_API_KEY (or chat.model.apiKey in the file)`, input: undefined });
+    }
+  })
+  .transform((m) => m as typeof m & { provider: (typeof CHAT_PROVIDERS)[number]; model: string });
+
 export const serverSettingsSchema = z.strictObject({
   server: z
     .strictObject({
@@ -133,6 +169,20 @@ export const serverSettingsSchema = z.strictObject({
     .prefault({}),
   /** Tool search (docs/tool-search.md): hybrid with an embedding model when one is configured, lexical otherwise. */
   toolSearch: z.strictObject({ embedding: embeddingSchema.optional() }).prefault({}),
+  /** The web chat (docs/chat.md): the model it answers with. Without one the chat says how to configure it; everything else works. */
+  chat: z.strictObject({ model: chatModelSchema.optional() }).prefault({}),
+  /**
+   * The origin interactive connectors (MCP Apps) run on, apart from the web app's (docs/web.md#the-mcp-apps-host).
+   * `port` defaults to the server's port + 1 (0 with PORT=0: any free port); `publicUrl` is how browsers reach it,
+   * when that differs from the server's public URL with the sandbox's port (behind a proxy, or its own host name).
+   */
+  sandbox: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      port: portSchema.optional(),
+      publicUrl: httpUrlSchema.optional(),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       sessionIdleHours: z.number().min(0.1).max(24 * 90).default(24 * 7),
@@ -257,3 +307,4 @@ export type Role = (typeof ROLES)[number];
 export type SsoSettings = z.infer<typeof ssoSchema>;
 export type ThrottleSettings = z.infer<typeof throttleSchema>;
 export type EmbeddingConfig = z.infer<typeof embeddingSchema>;
+export type ChatModelConfig = z.infer<typeof chatModelSchema>;

@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010_custom_connectors.ts';
 import * as m0011 from './migrations/0011_verified_domains.ts';
 import * as m0012 from './migrations/0012_org_egress_allow.ts';
 import * as m0013 from './migrations/0013_tool_access.ts';
+import * as m0014 from './migrations/0014_chat.ts';
 
 /** Listed here rather than read from disk: the set of migrations is part of the build, not of the folder. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011_verified_domains': m0011,
   '0012_org_egress_allow': m0012,
   '0013_tool_access': m0013,
+  '0014_chat': m0014,
 };
 
 export interface MigrationReport {

@@ -319,7 +319,37 @@ export interface OrgToolAccessTable {
   updated_at: CreatedAt;
 }
 
+/** A person's conversation in the web chat (src/chat, migration 0014). */
+export interface ChatConversationsTable {
+  id: string;
+  user_id: string;
+  org_id: string | null;
+  title: string;
+  /** True once the person named it (or the first message did): no longer renamed automatically. */
+  titled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The conversation's tool access override; null: the person's default. */
+  tool_access: ToolAccessModeColumn | null;
+  /** Connector slug → false for connectors switched off in this conversation. */
+  connectors: ColumnType<Record<string, boolean>, string | undefined, string>;
+  /** Client-facing names of tools earlier searches found (On demand). */
+  discovered: ColumnType<string[], string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** One AI SDK UI message of a conversation, in order. */
+export interface ChatMessagesTable {
+  conversation_id: string;
+  position: number;
+  id: string;
+  role: 'user' | 'assistant' | 'system';
+  message: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
 export interface DB {
+  chat_conversations: ChatConversationsTable;
+  chat_messages: ChatMessagesTable;
   user_tool_access: UserToolAccessTable;
   user_tool_access_clients: UserToolAccessClientsTable;
   org_tool_access: OrgToolAccessTable;

@@ -99,7 +99,7 @@ export async function addCustomConnector(deps: CustomConnectorDeps, userId: stri
         .returningAll()
         .executeTakeFirstOrThrow();
       await ensureEnabled(trx, org.id, slug, userId);
-      await recordAdminEvent(trx, org.id, { kind: 'enablement', action: 'enabled', actor: { kind: 'user', userId }, connector: slug, subject: slug, details: { custom: true, url: url.href, authKind } });
+      await recordAdminEvent(trx, org.id, { kind: 'enablement', action: 'enabled', actor: { kind: 'user', userId }, connector: slug, subject: slug, details: { custom: true, name: row.name, url: url.href, authKind } });
       return row;
     })
     .catch(async (err: unknown) => {
@@ -128,7 +128,7 @@ export async function removeCustomConnector(db: Kysely<DB>, userId: string, slug
     await trx.deleteFrom('connection_flows').where('connector_slug', '=', slug).execute();
     await trx.deleteFrom('connector_oauth_clients').where('connector_slug', '=', slug).execute();
     await trx.deleteFrom('connector_listings').where('slug', '=', slug).execute();
-    await recordAdminEvent(trx, org.id, { kind: 'enablement', action: 'disabled', actor: { kind: 'user', userId }, connector: slug, subject: slug, details: { custom: true, removed: true } });
+    await recordAdminEvent(trx, org.id, { kind: 'enablement', action: 'disabled', actor: { kind: 'user', userId }, connector: slug, subject: slug, details: { custom: true, removed: true, name: listing.name } });
   });
   return { orgId: org.id };
 }

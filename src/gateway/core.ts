@@ -13,6 +13,20 @@ import { capResult, toolError } from './results.ts';
 import { UpstreamDirectory } from './upstream-directory.ts';
 
 export const ORIGIN_META = 'io.switchboard/origin';
+/**
+ * On a tool error whose cause is the person's connection (never connected, expired, or refused by the connector
+ * even after renewing): which connector, and where the person connects it. Surfaces with a UI (the chat) show a
+ * Connect button from it; the text says the same for everyone else.
+ */
+export const CONNECT_META = 'io.switchboard/connect';
+
+export interface ConnectNeeded {
+  connector: string;
+  /** The connector's display name. */
+  name: string;
+  connectUrl: string;
+  code: 'not_connected' | 'connection_expired' | 'upstream_auth_failed';
+}
 
 export interface Caller {
   userId: string;
@@ -74,11 +88,15 @@ export interface ToolCallOptions {
   clientCapabilities?: CallOptions['clientCapabilities'];
 }
 
-/** A tool's metadata without its pointers to an interactive UI (MCP Apps `ui`, and the older `ui/resourceUri`). */
+/**
+ * A tool's metadata without its pointers to an interactive UI (MCP Apps `ui`, and the older `ui/resourceUri`).
+ * Who may call the tool (`ui.visibility`) stays: an app-only tool must stay hidden from models when its UI is off.
+ */
 function withoutUi(meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!meta || !('ui' in meta || 'ui/resourceUri' in meta)) return meta;
-  const { ui: _ui, 'ui/resourceUri': _old, ...rest } = meta;
-  return rest;
+  const { ui, 'ui/resourceUri': _old, ...rest } = meta;
+  const visibility = ui && typeof ui === 'object' ? (ui as { visibility?: unknown }).visibility : undefined;
+  return visibility === undefined ? rest : { ...rest, ui: { visibility } };
 }
 
 /** An upstream answered 401 after a fresh token: the person's grant is no longer good there. */
@@ -208,7 +226,7 @@ export class GatewayCore {
   }
 
   /** Records that the person declined an `ask` tool when asked. */
-  async recordDeclined(caller: Caller, tool: GatewayTool): Promise<void> {
+  async recordDeclined(caller: Caller, tool: Pick<GatewayTool, 'connector' | 'originalName'>): Promise<void> {
     await this.#deps.audit.record({ userId: caller.userId, orgId: caller.orgId, connector: tool.connector, tool: tool.originalName, decision: 'ask', outcome: 'refused', latencyMs: 0, surface: caller.surface, requestId: caller.requestId, detail: 'declined by the person' });
   }
 
@@ -243,10 +261,74 @@ export class GatewayCore {
         await audit(found.decision, 'error', this.explain(connector, err));
         throw err;
       }
-      const message = this.upstreamFailed(caller, connector, found.originalName, err);
+      // A connection that expired during the call closes its session under it ("Connection closed"): the
+      // person's connection, not the network, is what to report then.
+      const cause = (await this.#connectionProblem(caller.userId, connector, err)) ?? err;
+      const message = this.upstreamFailed(caller, connector, found.originalName, cause);
       await audit(found.decision, 'error', message);
-      return toolError(message);
+      const connect = this.#connectNeeded(connector, cause);
+      return toolError(message, connect ? { [CONNECT_META]: connect } : undefined);
     }
+  }
+
+  /** After a failure that names no cause of its own: the person's connection, if it is now expired or gone. */
+  async #connectionProblem(userId: string, connector: GatewayConnector, err: unknown): Promise<AppError | undefined> {
+    if (err instanceof AppError || isUpstreamUnauthorized(err) || connector.auth === 'none') return undefined;
+    try {
+      await this.#deps.connections.credentialsFor(userId, connector.slug);
+      return undefined;
+    } catch (problem) {
+      return problem instanceof AppError && (problem.code === 'not_connected' || problem.code === 'connection_expired') ? problem : undefined;
+    }
+  }
+
+  /** When a failure is the person's connection to fix: the connector and its connect link. */
+  #connectNeeded(connector: GatewayConnector, err: unknown): ConnectNeeded | undefined {
+    const code = err instanceof AppError ? err.code : isUpstreamUnauthorized(err) ? 'upstream_auth_failed' : undefined;
+    if (code !== 'not_connected' && code !== 'connection_expired' && code !== 'upstream_auth_failed') return undefined;
+    return { connector: connector.slug, name: connector.name, connectUrl: this.#deps.connectUrl(connector.slug), code };
+  }
+
+  /**
+   * Why a tool the person named is not among theirs now, as the refusal a call to it gets: the policy's block with
+   * its reason, a connector to connect or reconnect (with the link, as `CONNECT_META`), or a tool the connector no
+   * longer offers. For surfaces that show the reason (the chat: a model calling a tool it used earlier, or an
+   * approval answered after an owner blocked the tool). Recorded as a refused call. Undefined when the tool is
+   * available after all (the list changed meanwhile): call it.
+   */
+  async unavailable(caller: Caller, connectorSlug: string, toolName: string): Promise<CallToolResult | undefined> {
+    const started = performance.now();
+    const refuse = async (decision: Decision, message: string, meta?: Record<string, unknown>) => {
+      // A block is a refusal; a connection the person must fix is an error of the call, as in callTool.
+      const outcome = decision === 'block' ? 'refused' : 'error';
+      await this.#deps.audit.record({ userId: caller.userId, orgId: caller.orgId, connector: connectorSlug, tool: toolName, decision, outcome, latencyMs: performance.now() - started, surface: caller.surface, requestId: caller.requestId, detail: message });
+      return toolError(message, meta);
+    };
+    const person = await this.#deps.policy.forPerson(caller.userId, caller.orgId);
+    if (!person.connectors.includes(connectorSlug)) return refuse('block', person.decide(connectorSlug, { name: toolName }).reason);
+    const connector = await this.#deps.resolveConnector(connectorSlug);
+    if (!connector) return refuse('block', `The connector "${connectorSlug}" is no longer in the directory.`);
+    const [usable] = await this.usableConnectors(caller.userId, [connectorSlug]);
+    if (!usable) {
+      // Not connected, or expired: the connections module says which, with the link.
+      const err = await this.#deps.connections.credentialsFor(caller.userId, connectorSlug).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const message = err instanceof AppError ? err.message : `You have not connected ${connector.name} yet. Connect it at ${this.#deps.connectUrl(connectorSlug)} and try again.`;
+      const connect = this.#connectNeeded(connector, err instanceof AppError ? err : new AppError(401, 'not_connected', message));
+      return refuse('allow', caller.requestId ? `${message} (reference ${caller.requestId})` : message, connect ? { [CONNECT_META]: connect } : undefined);
+    }
+    let listed: Tool | undefined;
+    try {
+      listed = (await this.#deps.pool.listTools(caller.userId, connector, this.credentials(caller.userId, connectorSlug))).tools.find((t) => t.name === toolName);
+    } catch (err) {
+      return refuse('allow', this.upstreamFailed(caller, connector, toolName, err));
+    }
+    if (!listed) return refuse('block', `${connector.name} no longer offers a tool named "${toolName}". Ask again, so the assistant uses the tools it has now.`);
+    const verdict = person.decide(connectorSlug, { name: listed.name, annotations: listed.annotations });
+    if (verdict.decision === 'block') return refuse('block', verdict.reason);
+    return undefined;
   }
 
   /**

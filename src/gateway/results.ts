@@ -38,8 +38,8 @@ export function capResult(result: CallToolResult, cap = RESULT_CHARACTER_CAP): C
 }
 
 /** A tool-level error the model can read and act on (MCP: `isError` results, not protocol errors). */
-export function toolError(message: string): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: message }] };
+export function toolError(message: string, meta?: Record<string, unknown>): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: message }], ...(meta ? { _meta: meta } : {}) };
 }
 
 /**

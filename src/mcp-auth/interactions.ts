@@ -29,12 +29,16 @@ export interface InteractionSettings {
   sso?: { displayName: string } | undefined;
 }
 
-/** No framing (clickjacking the Allow button), no scripts, nothing cached. */
+/**
+ * No framing (clickjacking the Allow button), no scripts, nothing cached. No referrer leaves the site (the page's
+ * address names the interaction), but same-origin requests keep theirs: under `no-referrer` browsers send the
+ * sign-in and consent forms with `Origin: null`, which the same-origin check below must refuse.
+ */
 const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
 };
 
 function html(body: string, status = 200, cookies: string[] = []): Response {

@@ -26,6 +26,11 @@ const REDACT_PATHS = [
   'accessToken',
   'apiKey',
   '*.apiKey',
+  // The chat's and tool search's model settings (chat.model, toolSearch.embedding), should they ever be logged whole.
+  'model.apiKey',
+  '*.model.apiKey',
+  'embedding.apiKey',
+  '*.embedding.apiKey',
 ];
 
 /**

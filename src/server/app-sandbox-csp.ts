@@ -43,10 +43,13 @@ function sources(list: string[] | undefined): string[] {
  * origin allowed to embed the sandbox: Switchboard's own web app.
  */
 export function appSandboxCsp(declared: DeclaredCsp | undefined, embedderOrigin: string): string {
-  const resources = sources(declared?.resourceDomains);
-  const connect = sources(declared?.connectDomains);
-  const frames = sources(declared?.frameDomains);
-  const bases = sources(declared?.baseUriDomains);
+  // Never Switchboard's own origin: an app must not reach its API (or frame it) with the person's cookies.
+  const own = embedderOrigin.toLowerCase();
+  const pick = (list: string[] | undefined) => sources(list).filter((s) => s !== own);
+  const resources = pick(declared?.resourceDomains);
+  const connect = pick(declared?.connectDomains);
+  const frames = pick(declared?.frameDomains);
+  const bases = pick(declared?.baseUriDomains);
   const list = (items: string[], none = "'none'") => (items.length ? items.join(' ') : none);
   return [
     "default-src 'none'",

@@ -30,11 +30,24 @@ import { cachedListings, cachedOrgEgress, directoryResolver } from './connector-
 import { EgressGuard, EgressGuards } from '../upstream/egress.ts';
 import { startDemos } from './demo-services.ts';
 import { toolAccessPorts } from './tool-access-ports.ts';
+import { ChatService } from '../chat/service.ts';
+import { chatModelFromSettings, injectedChatModel, type ChatModel } from '../chat/model-provider.ts';
+import type { LanguageModel } from 'ai';
+import { loadWebApp } from '../api/web-app.ts';
+import path from 'node:path';
+import { startAppSandbox, type AppSandbox } from './app-sandbox.ts';
+
+/** Where `npm run build:web` (and `npm start`, when it is stale) puts the web app. */
+export const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist');
 
 export interface RunningServer {
   url: string;
   port: number;
   services: AppServices;
+  /** The origin interactive connectors (MCP Apps) run on; undefined when the operator turned it off. */
+  sandboxUrl: string | undefined;
+  /** The bundled demo services started beside it (empty with SWITCHBOARD_DEMO=off); tests use their hooks. */
+  demos: readonly DemoServiceHandle[];
   /** Stops taking requests, lets in-flight ones finish (up to the grace period), then closes storage. */
   close(): Promise<void>;
 }
@@ -42,6 +55,13 @@ export interface RunningServer {
 export interface StartOptions {
   logDestination?: DestinationStream;
   logger?: Logger;
+  /**
+   * A language model for the chat, handed in by code (tests drive the agent loop with the AI SDK's mock models):
+   * it takes the place of `chat.model`. Not reachable from configuration.
+   */
+  chatModel?: Exclude<LanguageModel, string>;
+  /** The injected model's context window (default 200,000 tokens). */
+  chatContextTokens?: number;
 }
 
 /** Opens storage, applies migrations and the bootstrap, and serves HTTP. */
@@ -92,6 +112,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
 
+  // Interactive connectors (MCP Apps) render on an origin of their own, never the web app's (docs/web.md).
+  let sandbox: AppSandbox | undefined;
+  try {
+    sandbox = config.sandbox.enabled ? await startSandbox(config, publicUrl, log) : undefined;
+  } catch (err) {
+    await stopServer(server, 0);
+    await Promise.allSettled(demos.map((d) => d.close()));
+    await closeStorage(database, redis);
+    throw err;
+  }
+
   // Every connection made on a person's behalf (connectors' MCP endpoints, their OAuth servers) goes through the
   // egress guard: public addresses only, unless the operator allows a range; the demo services by exact origin.
   // An organization's own ranges open its custom connectors only (EgressGuards.for, by the connector's ranges).
@@ -129,7 +160,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     policyChanges,
     egress: guards,
     isAcceptingTraffic: () => accepting,
+    web: loadWebApp(WEB_DIST, { frameSrc: sandbox ? [new URL(sandbox.url).origin] : [] }),
   };
+  if (!services.web) log.warn({ dir: WEB_DIST }, 'the web app is not built, so / serves the API only: run `npm run build:web` (npm start builds it when missing) and restart');
   app = createApp(services);
   const mcpAuth = createMcpAuth({ db: database.db, publicUrl, secretKey: secret.key, log, throttle: services.throttle, sessions: services.sessions, sso: services.sso });
   mcpAuth.mount(app);
@@ -158,6 +191,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(embedding ? { embedding } : {}),
   });
   services.toolAccess = gateway.figures;
+  // The chat's model: injected by code, else the operator's `chat.model` (its provider package loaded only then).
+  let chatModel: ChatModel | undefined;
+  if (options.chatModel) chatModel = injectedChatModel(options.chatModel, options.chatContextTokens);
+  else if (config.chat.model) chatModel = await chatModelFromSettings(config.chat.model);
+  if (chatModel) log.info({ chatModel: chatModel.describe }, 'chat: answering with the configured model');
+  else log.info('chat: no model configured, so the chat shows how to configure one (SWITCHBOARD_CHAT_PROVIDER, SWITCHBOARD_CHAT_MODEL, SWITCHBOARD_CHAT_API_KEY); everything else works');
+  services.chat = new ChatService({
+    db: database.db,
+    core: gateway.core,
+    index: gateway.toolAccess.index,
+    settings: toolAccess.settings,
+    // Directory listings offered to the chat (never custom connectors), on the organization's plan.
+    directory: (orgId) => toolAccess.directory(orgId, 'chat'),
+    describe: resolveConnector,
+    connectUrl: (slug) => connectLink(publicUrl, slug),
+    model: chatModel,
+    log,
+    changes: policyChanges,
+    appSandboxUrl: sandbox?.url,
+  });
   front = gateway.mount(
     app,
     { request: (request) => mcpAuth.authenticateMcpRequest(request), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
@@ -187,13 +240,44 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing in-flight requests');
       await stopServer(server, config.shutdownGraceSeconds * 1000);
       forgetOnChange();
-      await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close())]);
+      await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close()), ...(sandbox ? [sandbox.close()] : [])]);
       await guards.close();
       await closeStorage(database, redis);
       log.info('shutdown complete');
     })());
 
-  return { url, port, services, close };
+  return { url, port, services, sandboxUrl: sandbox?.url, demos, close };
+}
+
+/**
+ * The sandbox origin: its own port (the server's + 1 unless set; a default that is taken falls back to a free
+ * port), reached at `sandbox.publicUrl`, else at the server's public host name with that port.
+ */
+async function startSandbox(config: Config, publicUrl: string, log: Logger): Promise<AppSandbox> {
+  const embedderOrigin = new URL(publicUrl).origin;
+  const open = (port: number) => startAppSandbox({ host: config.host, port, embedderOrigin, publicUrl: config.sandbox.publicUrl });
+  let sandbox: AppSandbox;
+  try {
+    sandbox = await open(config.sandbox.port);
+  } catch (err) {
+    if (!config.sandbox.portDefaulted || config.sandbox.port === 0) throw err;
+    log.warn({ port: config.sandbox.port, err: (err as Error).message }, 'the interactive app sandbox could not take its default port; using a free one (set SWITCHBOARD_SANDBOX_PORT to choose)');
+    sandbox = await open(0);
+  }
+  if (!config.sandbox.publicUrl) {
+    const app = new URL(publicUrl);
+    const url = `${app.protocol}//${app.hostname}:${new URL(sandbox.url).port}`;
+    sandbox = { url, close: sandbox.close };
+    if (app.protocol === 'https:') {
+      log.warn({ sandboxUrl: url }, 'PUBLIC_URL is https but SWITCHBOARD_SANDBOX_URL is not set: interactive apps load from this address, which a TLS proxy must serve; set SWITCHBOARD_SANDBOX_URL to where browsers reach the sandbox');
+    }
+  }
+  if (new URL(sandbox.url).origin === new URL(publicUrl).origin) {
+    await sandbox.close();
+    throw new Error(`The interactive app sandbox must not share the web app's origin (${new URL(publicUrl).origin}): set SWITCHBOARD_SANDBOX_URL to a different host or port.`);
+  }
+  log.info({ sandboxUrl: sandbox.url }, 'interactive apps (MCP Apps) render on their own origin');
+  return sandbox;
 }
 
 /** The `/mcp` metrics of requests the relay front answers itself: the series the route's would have gone to. */

@@ -144,6 +144,24 @@ describe('YAML file', () => {
   });
 });
 
+describe('interactive app sandbox', () => {
+  it("is on by default, on the server's port + 1 (any free port with PORT=0), and read from the environment or the file", () => {
+    expect(loadConfig({ env: {} }).sandbox).toEqual({ enabled: true, port: 3001, portDefaulted: true, publicUrl: undefined });
+    expect(loadConfig({ env: { PORT: '8080' } }).sandbox.port).toBe(8081);
+    expect(loadConfig({ env: { PORT: '0' } }).sandbox).toMatchObject({ port: 0, portDefaulted: true });
+    expect(loadConfig({ env: { SWITCHBOARD_SANDBOX_PORT: '9100', SWITCHBOARD_SANDBOX_URL: 'https://apps.example.com/' } }).sandbox).toEqual({ enabled: true, port: 9100, portDefaulted: false, publicUrl: 'https://apps.example.com' });
+    expect(loadConfig({ env: { SWITCHBOARD_SANDBOX: 'off' } }).sandbox.enabled).toBe(false);
+    const file = writeYaml('sandbox:\n  port: 7000\n  publicUrl: https://sandbox.example.com\n');
+    expect(loadConfig({ env: {}, configFile: file }).sandbox).toEqual({ enabled: true, port: 7000, portDefaulted: false, publicUrl: 'https://sandbox.example.com' });
+    expect(loadConfig({ env: { SWITCHBOARD_SANDBOX_PORT: '7001' }, configFile: file }).sandbox.port).toBe(7001);
+  });
+
+  it('names a bad value and what it expects', () => {
+    const err = configError(() => loadConfig({ env: { SWITCHBOARD_SANDBOX_PORT: 'high', SWITCHBOARD_SANDBOX_URL: 'ftp://x', SWITCHBOARD_SANDBOX: 'maybe' } }));
+    expect(err.problems.map((p) => p.field).sort()).toEqual(['SWITCHBOARD_SANDBOX', 'SWITCHBOARD_SANDBOX_PORT', 'SWITCHBOARD_SANDBOX_URL']);
+  });
+});
+
 describe('tool search embedding model', () => {
   it('is off by default, and read from the environment or the file', () => {
     expect(loadConfig({ env: {} }).toolSearch).toEqual({});

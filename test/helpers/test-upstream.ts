@@ -14,6 +14,8 @@ export interface TestUpstreamOptions {
   extraTools?: number;
   /** Offer an MCP Apps widget: a `ui://` resource and a tool whose `_meta.ui.resourceUri` names it. */
   widget?: boolean;
+  /** With `widget`: also `refresh_widget`, callable by the app only (`visibility: ["app"]`), and `model_only` (`["model"]`). */
+  appTools?: boolean;
   /** Offer `confirm_first`, which asks the client a question (2026 input_required) before it answers. */
   asks?: boolean;
   /** The loopback address to listen on (default 127.0.0.1; Linux answers on all of 127.0.0.0/8). */
@@ -59,6 +61,16 @@ export async function startTestUpstream(name: string, options: TestUpstreamOptio
     if (options.widget) {
       server.registerResource('widget', 'ui://widget/index.html', { mimeType: 'text/html;profile=mcp-app' }, async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/html;profile=mcp-app', text: '<p>widget</p>' }] }));
       server.registerTool('show_widget', { description: 'Shows the widget.', annotations: { readOnlyHint: true }, _meta: { ui: { resourceUri: 'ui://widget/index.html' } } }, async () => ({ content: [{ type: 'text', text: 'shown' }] }));
+      if (options.appTools) {
+        server.registerTool('refresh_widget', { description: "Refreshes the widget's data (for the widget itself).", annotations: { readOnlyHint: true }, _meta: { ui: { resourceUri: 'ui://widget/index.html', visibility: ['app'] } } }, async () => {
+          count('refresh_widget');
+          return { content: [{ type: 'text', text: 'refreshed' }] };
+        });
+        server.registerTool('model_only', { description: 'A tool for the model, not for apps.', annotations: { readOnlyHint: true }, _meta: { ui: { visibility: ['model'] } } }, async () => {
+          count('model_only');
+          return { content: [{ type: 'text', text: 'model only' }] };
+        });
+      }
     }
     // Asks the person first (a 2026 input-required round trip), then says what they answered.
     if (options.asks) server.registerTool('confirm_first', { title: 'Confirm first', description: 'Asks for a confirmation, then reports it.', annotations: { readOnlyHint: true } }, async (ctx) => {

@@ -44,6 +44,10 @@ describe('the interactive app sandbox origin', () => {
     expect(csp).toContain("connect-src 'none'");
     expect(csp).not.toContain('unsafe-eval');
     expect(csp).not.toContain('evil');
+    // Switchboard's own origin is never opened to an app, even when declared
+    const own = await fetch(`${sandbox.url}/sandbox.html?csp=${param({ connectDomains: [EMBEDDER], frameDomains: [EMBEDDER] })}`);
+    expect(own.headers.get('content-security-policy')).toContain("connect-src 'none'");
+    expect(own.headers.get('content-security-policy')).toContain("frame-src 'none'");
     // an unreadable parameter counts as nothing declared
     const garbled = await fetch(`${sandbox.url}/sandbox.html?csp=%%%`);
     expect(garbled.headers.get('content-security-policy')).toBe(appSandboxCsp(undefined, EMBEDDER));

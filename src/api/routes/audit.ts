@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { ADMIN_ACTIONS } from '../../audit/events.ts';
 import { auditableOrg, auditEvents, auditPage, decodeCursor, encodeCursor, MAX_PAGE, type AuditFilters } from '../../audit/query.ts';
 import { asUser } from '../../identity/actor.ts';
 import type { AppEnv } from '../context.ts';
@@ -7,11 +8,13 @@ import { requirePrincipal } from '../middleware/authenticate.ts';
 import { SIGNED_IN } from '../schemas.ts';
 
 const KINDS = ['tool_call', 'enablement', 'policy', 'connection', 'membership'] as const;
+const ACTIONS = [...new Set(Object.values(ADMIN_ACTIONS).flat())] as [string, ...string[]];
 const SlugParam = z.object({ slug: z.string().min(1).max(40) });
 const isoTime = z.string().datetime({ offset: true });
 
 const Filters = z.object({
   kind: z.enum(KINDS).optional(),
+  action: z.enum(ACTIONS).optional().openapi({ description: 'Admin events with this action (tool calls have none).', example: 'role_changed' }),
   user: z.string().uuid().optional().openapi({ description: 'The person who acted (the caller of a tool, the member who made a change).' }),
   connector: z.string().min(1).max(200).optional(),
   tool: z.string().min(1).max(500).optional(),
@@ -31,7 +34,7 @@ const AuditEventOut = z
     id: z.string(),
     at: z.string(),
     kind: z.enum(KINDS),
-    action: z.string().nullable().openapi({ description: 'Admin events: enabled, disabled, org_rules_set, person_rules_set, interactive_ui_set, egress_allow_set, tool_pins_set, connected, disconnected, expired, member_added, role_changed, member_removed, primary_owner_transferred.' }),
+    action: z.string().nullable().openapi({ description: `Admin events: ${ACTIONS.join(', ')}; null for tool calls.` }),
     actor: z.string().nullable().openapi({ description: "Admin events: who did it, a user id, 'operator' or 'system'." }),
     userId: z.string().nullable(),
     orgId: z.string().nullable(),

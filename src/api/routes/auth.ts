@@ -50,6 +50,28 @@ const ssoStart = createRoute({
   responses: { 302: { description: 'Redirect to the identity provider' }, ...errorResponses(404, 502) },
 });
 
+const SsoProviderOut = z
+  .object({
+    id: z.string().openapi({ example: 'oidc' }),
+    name: z.string().openapi({ description: "The sign-in button's label (auth.sso.name).", example: 'Acme SSO' }),
+    startUrl: z.string().openapi({ description: 'Send the browser here (with ?returnTo=/path) to sign in.', example: '/api/v1/auth/sso' }),
+  })
+  .openapi('SsoProvider');
+const ProvidersOut = z
+  .object({
+    password: z.boolean().openapi({ description: 'Email and password sign-in (POST /auth/login).' }),
+    sso: z.array(SsoProviderOut).openapi({ description: 'Single sign-on providers the operator configured; empty when none.' }),
+  })
+  .openapi('AuthProviders');
+
+const providers = createRoute({
+  method: 'get',
+  path: '/auth/providers',
+  tags: ['auth'],
+  summary: 'How people can sign in here: email and password, and any single sign-on providers (public, for the sign-in page)',
+  responses: { 200: { description: 'Sign-in methods', content: { 'application/json': { schema: ProvidersOut } } } },
+});
+
 const ssoCallback = createRoute({
   method: 'get',
   path: '/auth/sso/callback',
@@ -59,6 +81,11 @@ const ssoCallback = createRoute({
 });
 
 export function authRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(providers, (c) => {
+    const sso = c.get('services').sso;
+    return c.json({ password: true, sso: sso ? [{ id: 'oidc', name: sso.displayName, startUrl: '/api/v1/auth/sso' }] : [] }, 200, { 'cache-control': 'no-cache' });
+  });
+
   app.openapi(login, async (c) => {
     checkOrigin(c);
     const services = c.get('services');

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { organizationsOf } from '../../identity/organizations.ts';
 import { listAuthorizedClients, revokeAuthorizedClient } from '../../mcp-auth/clients.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../errors.ts';
@@ -37,7 +38,46 @@ const revoke = createRoute({
   responses: { 200: { description: 'Revoked', content: { 'application/json': { schema: z.object({ revoked: z.literal(true), clientId: z.string() }) } } }, ...errorResponses(401, 403, 404) },
 });
 
+const McpEndpointOut = z
+  .object({
+    url: z.string().openapi({ description: 'The MCP endpoint to add to a client: PUBLIC_URL/mcp.', example: 'https://switchboard.example.com/mcp' }),
+    organizations: z.array(
+      z.object({
+        slug: z.string(),
+        name: z.string(),
+        default: z.boolean().openapi({ description: 'The organization a client that names none acts in (your first by slug).' }),
+        url: z.string().openapi({ description: 'The endpoint for this organization: the plain URL for the default one, else with ?org=<slug>.', example: 'https://switchboard.example.com/mcp?org=globex' }),
+      }),
+    ),
+  })
+  .openapi('McpEndpoint');
+
+const endpoint = createRoute({
+  method: 'get',
+  path: '/me/mcp-endpoint',
+  tags: ['mcp clients'],
+  summary: "The MCP endpoint to give your AI applications (Claude, Cursor, …), and its URL for each of your organizations",
+  security,
+  responses: { 200: { description: 'The endpoint', content: { 'application/json': { schema: McpEndpointOut } } }, ...errorResponses(401) },
+});
+
 export function mcpClientRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(endpoint, async (c) => {
+    const principal = requirePrincipal(c);
+    const services = c.get('services');
+    const url = `${services.config.publicUrl}/mcp`;
+    // The same rule as the endpoint's (src/gateway/organization.ts): without ?org=, the first organization by slug
+    // (in the database's order, as there).
+    const memberships = (await organizationsOf(services.database.db, principal.userId)).map((m) => m.organization);
+    return c.json(
+      {
+        url,
+        organizations: memberships.map((o, i) => ({ slug: o.slug, name: o.name, default: i === 0, url: i === 0 ? url : `${url}?org=${encodeURIComponent(o.slug)}` })),
+      },
+      200,
+    );
+  });
+
   app.openapi(list, async (c) => {
     const principal = requirePrincipal(c);
     const clients = await listAuthorizedClients(c.get('services').database.db, principal.userId);
