@@ -391,7 +391,8 @@ describe.skipIf(check.skip)(`admin console ${check.reason}`, () => {
       for (const path of ['/admin', '/admin/connectors', '/admin/rules', '/admin/domains', '/admin/network', '/admin/audit']) {
         await phone.page.goto(`${app.url}${path}`);
         await phone.page.getByRole('heading', { level: 2 }).first().waitFor();
-        await phone.page.locator('.loading-line').waitFor({ state: 'detached' });
+        // Several sections may be loading at once: wait until none is.
+        await expect.poll(() => phone.page.locator('.loading-line').count(), { timeout: 10_000 }).toBe(0);
         expect(await horizontalOverflow(phone.page), path).toBe(0);
       }
       await phone.page.goto(`${app.url}/admin`);

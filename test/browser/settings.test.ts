@@ -344,7 +344,8 @@ describe.skipIf(check.skip)(`settings: connections, permissions, tokens, AI apps
       for (const path of ['/settings', '/settings/permissions', '/settings/tool-access', '/settings/apps', '/settings/tokens']) {
         await phone.page.goto(`${app.url}${path}`);
         await phone.page.getByRole('heading', { level: 2 }).first().waitFor();
-        await phone.page.locator('.loading-line').waitFor({ state: 'detached' });
+        // Several sections may be loading at once: wait until none is.
+        await expect.poll(() => phone.page.locator('.loading-line').count(), { timeout: 10_000 }).toBe(0);
         expect(await horizontalOverflow(phone.page), path).toBe(0);
       }
       await phone.page.goto(`${app.url}/settings/apps`);
