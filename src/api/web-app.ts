@@ -50,8 +50,6 @@ interface WebFile {
 }
 
 export interface WebApp {
-  /** The folder the files came from (for the start-up log). */
-  readonly dir: string;
   /** The answer for a GET/HEAD of `pathname`, or undefined when the app has nothing to say about it. */
   serve(c: Context<AppEnv>): Promise<Response> | undefined;
   /** Whether a browser asking for `/` should get the app (it asks for HTML). */
@@ -138,7 +136,6 @@ export function loadWebApp(dir: string, options: { frameSrc?: readonly string[] 
   };
 
   return {
-    dir,
     wantsApp: (c) => /\btext\/html\b/.test(c.req.header('accept') ?? ''),
     serve(c) {
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined;

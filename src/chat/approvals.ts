@@ -47,19 +47,23 @@ export function approvalPrompts(content: ReadonlyArray<{ type: string }>, byName
   for (const part of content) {
     if (!isApprovalRequest(part) || part.isAutomatic) continue;
     const t = byName.get(part.toolCall.toolName);
-    if (!t) continue;
-    prompts.push({
-      approvalId: part.approvalId,
-      toolCallId: part.toolCall.toolCallId,
-      toolName: t.name,
-      connector: t.connector,
-      tool: t.originalName,
-      title: t.tool.title ?? t.tool.annotations?.title,
-      input: part.toolCall.input,
-      reason: part.reason ?? t.reason,
-    });
+    if (t) prompts.push(approvalPrompt(t, { approvalId: part.approvalId, toolCallId: part.toolCall.toolCallId, input: part.toolCall.input, reason: part.reason }));
   }
   return prompts;
+}
+
+/** The card of one approval request for `t`: the request's reason, else the policy's. */
+export function approvalPrompt(t: GatewayTool, request: { approvalId: string; toolCallId: string; input: unknown; reason: string | undefined }): ApprovalPrompt {
+  return {
+    approvalId: request.approvalId,
+    toolCallId: request.toolCallId,
+    toolName: t.name,
+    connector: t.connector,
+    tool: t.originalName,
+    title: t.tool.title ?? t.tool.annotations?.title,
+    input: request.input,
+    reason: request.reason ?? t.reason,
+  };
 }
 
 interface ApprovalRequestPart {

@@ -1,6 +1,7 @@
 import { isToolUIPart, type UIMessage } from 'ai';
 import { z } from 'zod';
 import { CONNECT_META, type ConnectNeeded } from '../gateway/core.ts';
+import { splitToolName } from '../gateway/naming.ts';
 import { AppError, conflict, invalidInput } from '../shared/app-error.ts';
 import type { ToolPartMetadata } from './stream-parts.ts';
 
@@ -192,13 +193,6 @@ export function originOf(part: { type: string; toolName?: string; toolMetadata?:
   const meta = part.toolMetadata as Partial<ToolPartMetadata> | undefined;
   if (meta && typeof meta.connector === 'string' && typeof meta.tool === 'string') return { connector: meta.connector, tool: meta.tool };
   return splitToolName(toolNameOf(part));
-}
-
-/** `connector__tool` → its parts (slugs never hold "_", so the first "__" separates them). */
-export function splitToolName(name: string): { connector: string; tool: string } | undefined {
-  const at = name.indexOf('__');
-  if (at <= 0 || at + 2 >= name.length) return undefined;
-  return { connector: name.slice(0, at), tool: name.slice(at + 2) };
 }
 
 /** The connect information a tool result carries when the person must connect (gateway core, `CONNECT_META`). */

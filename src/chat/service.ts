@@ -1,5 +1,4 @@
 import {
-  APICallError,
   consumeStream,
   convertToModelMessages,
   createUIMessageStream,
@@ -21,13 +20,15 @@ import type { ConnectNeeded, GatewayCore, GatewayTool, GatewayToolList, Caller }
 import { suggestFor, type DirectoryPort } from '../gateway/connector-suggestions.ts';
 import { organizationFor } from '../gateway/organization.ts';
 import type { PersonToolIndex } from '../gateway/person-tool-index.ts';
+import { splitToolName } from '../gateway/naming.ts';
 import { toolError } from '../gateway/results.ts';
 import { AUTO_CONNECTOR_LIMIT, DEFAULT_CONTEXT_TOKENS, type ToolAccessSettingsPort } from '../gateway/tool-access-mode.ts';
 import type { Logger } from '../observability/logger.ts';
 import { allowToolAlways, checkAllowAlways, type AllowAlwaysCheck } from '../policy/allow-always.ts';
 import type { PolicyChangeBus } from '../policy/changes.ts';
 import type { PersonRules } from '../policy/store.ts';
-import { AppError, conflict, forbidden, invalidInput, notFound } from '../shared/app-error.ts';
+import { AppError, forbidden, invalidInput, notFound } from '../shared/app-error.ts';
+import { approvalPrompt } from './approvals.ts';
 import { visibleToApp, visibleToModel } from './apps.ts';
 import {
   busy,
@@ -37,14 +38,12 @@ import {
   resultText,
   setToolDenied,
   setToolOutput,
-  splitToolName,
   toolNameOf,
   toolPart,
   type TurnPlan,
   type TurnRequest,
 } from './history.ts';
 import type { ChatModel } from './model-provider.ts';
-import { withoutSecrets } from './model-provider.ts';
 import {
   createConversation,
   deleteConversation,
@@ -57,8 +56,10 @@ import {
   type Conversation,
 } from './store.ts';
 import type { ApprovalData, ChatDataParts, ConnectData } from './stream-parts.ts';
-import { decideLoading, resolveToolAccessMode, type LoadingDecision, type ToolAccessMode } from './tool-access.ts';
+import { systemPrompt } from './system-prompt.ts';
+import { decideLoading, resolveToolAccessMode, type ToolAccessMode } from './tool-access.ts';
 import { searchWithPersonIndex } from './tool-search.ts';
+import { errorDescriber } from './turn-errors.ts';
 import { prepareTurnTools, type TurnTools } from './turn-tools.ts';
 
 /** What the chat says when no model is configured; the rest of Switchboard works without one. */
@@ -246,15 +247,15 @@ export class ChatService {
   async #describeSettings(conversation: Conversation, requestId: string): Promise<ConversationSettings> {
     const caller = this.#caller(conversation, requestId);
     const [list, settings] = await Promise.all([this.#deps.core.listTools(caller), this.#deps.settings(conversation.userId, caller.orgId)]);
-    const usable = list.tools.filter((t) => visibleToModel(t.tool));
+    const { usable, connectors: slugs, on: onSlugs } = conversationTools(list, conversation);
+    const names = await this.#names(slugs);
     const grouped = Map.groupBy(usable, (t) => t.connector);
-    const names = await this.#names([...grouped.keys()]);
-    const connectors = [...grouped].map(([connector, tools]) => ({ connector, name: names.get(connector) ?? connector, on: conversation.connectors[connector] !== false, tools: tools.length }));
-    const active = usable.filter((t) => conversation.connectors[t.connector] !== false);
+    const connectors = slugs.map((connector) => ({ connector, name: names.get(connector) ?? connector, on: onSlugs.includes(connector), tools: grouped.get(connector)!.length }));
+    const active = usable.filter((t) => onSlugs.includes(t.connector));
     const mode = resolveToolAccessMode({ conversation: conversation.toolAccess, person: settings.mode });
     const contextTokens = this.#deps.model?.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
     const decision = decideLoading(mode, active, contextTokens);
-    const on = connectors.filter((c) => c.on).length;
+    const on = onSlugs.length;
     return {
       toolAccess: {
         override: conversation.toolAccess,
@@ -292,7 +293,7 @@ export class ChatService {
       const plan = planTurn(stored, request, generateId);
       const ctx = await this.#context(conversation, requestId, model, plan, request.focus);
       const log = this.#deps.log.child({ reqId: requestId, conversation: conversation.id });
-      const onError = this.#errorText(requestId, model, log);
+      const onError = errorDescriber(requestId, model, log);
       const stream = createUIMessageStream<UIMessage<unknown, ChatDataParts>>({
         originalMessages: plan.messages as UIMessage<unknown, ChatDataParts>[],
         onError,
@@ -337,9 +338,7 @@ export class ChatService {
   async #context(conversation: Conversation, requestId: string, model: ChatModel, plan: TurnPlan, focus: string[] | undefined): Promise<TurnContext> {
     const caller = this.#caller(conversation, requestId);
     const [list, settings] = await Promise.all([this.#deps.core.listTools(caller), this.#deps.settings(conversation.userId, caller.orgId)]);
-    const usable = list.tools.filter((t) => visibleToModel(t.tool));
-    const connectors = [...new Set(usable.map((t) => t.connector))];
-    const on = connectors.filter((c) => conversation.connectors[c] !== false);
+    const { usable, connectors, on } = conversationTools(list, conversation);
     const picked = plan.kind === 'new' || plan.kind === 'regenerate' ? on.filter((c) => focus?.includes(c)) : [];
     const focused = picked.length > 0 ? picked : undefined;
     const active = usable.filter((t) => (focused ?? on).includes(t.connector));
@@ -385,7 +384,7 @@ export class ChatService {
     const maxSteps = this.#deps.maxSteps ?? DEFAULT_MAX_STEPS;
     const result = streamText({
       model: ctx.model.model,
-      instructions: systemPrompt(ctx, decision),
+      instructions: systemPrompt({ names: ctx.names, connectors: ctx.connectors, on: ctx.on, focused: ctx.focused, searchToolName: ctx.turn.searchToolName }, decision),
       messages: modelMessages,
       tools: turn.tools,
       toolApproval: turn.toolApproval,
@@ -477,25 +476,13 @@ export class ChatService {
   }
 
   async #approvalCard(ctx: TurnContext, approvalId: string, toolCallId: string, t: GatewayTool, input: unknown, reason: string | undefined): Promise<ApprovalData> {
-    const allowAlways = await this.#allowAlwaysCheck(ctx.conversation, t.connector, t.originalName, t.tool.annotations);
-    return {
-      approvalId,
-      toolCallId,
-      toolName: t.name,
-      connector: t.connector,
-      connectorName: ctx.names.get(t.connector) ?? t.connector,
-      tool: t.originalName,
-      title: t.tool.title ?? t.tool.annotations?.title,
-      input,
-      reason: reason ?? t.reason,
-      allowAlways,
-    };
+    const allowAlways = await this.#allowAlwaysCheck(ctx.conversation, t);
+    return { ...approvalPrompt(t, { approvalId, toolCallId, input, reason }), connectorName: ctx.names.get(t.connector) ?? t.connector, allowAlways };
   }
 
-  async #allowAlwaysCheck(conversation: Conversation, connector: string, tool: string, annotations: GatewayTool['tool']['annotations']): Promise<AllowAlwaysCheck> {
-    if (!conversation.orgId) return { possible: false, reason: 'This conversation belongs to no organization, so there is no rule to change.' };
+  async #allowAlwaysCheck(conversation: Conversation, t: GatewayTool): Promise<AllowAlwaysCheck> {
     try {
-      return await checkAllowAlways(this.#deps.db, conversation.userId, conversation.orgId, connector, { name: tool, annotations });
+      return await checkAllowAlways(this.#deps.db, conversation.userId, conversation.orgId, t.connector, { name: t.originalName, annotations: t.tool.annotations });
     } catch (err) {
       return { possible: false, reason: err instanceof AppError ? err.message : 'Allow always could not be checked just now; allow this call once.' };
     }
@@ -615,34 +602,6 @@ export class ChatService {
     return true;
   }
 
-  #errorText(requestId: string, model: ChatModel, log: Logger): (error: unknown) => string {
-    // The same error can be asked about twice (the stored note, then the SDK's error chunk): one log line each.
-    const said = new WeakMap<object, string>();
-    return (error) => {
-      const known = error && typeof error === 'object' ? said.get(error) : undefined;
-      if (known) return known;
-      const text = this.#describeError(error, requestId, model, log);
-      if (error && typeof error === 'object') said.set(error, text);
-      return text;
-    };
-  }
-
-  #describeError(error: unknown, requestId: string, model: ChatModel, log: Logger): string {
-    const clean = (text: string) => withoutSecrets(text, model.secrets);
-    if (error instanceof AppError) {
-      log.info({ code: error.code, detail: error.message }, 'chat turn refused');
-      return `${error.message} (reference ${requestId})`;
-    }
-    log.error({ err: error instanceof Error ? { message: clean(error.message), name: error.name } : String(error) }, 'chat turn failed');
-    if (APICallError.isInstance(error)) {
-      const status = error.statusCode ? ` (HTTP ${error.statusCode})` : '';
-      const hint = error.statusCode === 401 || error.statusCode === 403 ? ' The API key (chat.model.apiKey) may be wrong or revoked: tell your operator.' : ' Try again in a moment.';
-      return `The chat model (${model.provider} ${model.modelId}) could not answer${status}: ${clean(error.message)}.${hint} Reference ${requestId}.`;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return `The answer could not be completed: ${clean(message)}. Try again; if it keeps failing, give your operator the reference ${requestId}.`;
-  }
-
   // ---------------------------------------------------------------------------------------------------
   // Allow always.
 
@@ -657,7 +616,6 @@ export class ChatService {
     if (!part || !isToolUIPart(part)) throw notFound(`No approval request "${approvalId}" is waiting in the last answer of this conversation. Reload the conversation: it may have been answered already.`);
     const origin = originOf(part);
     if (!origin) throw notFound('The tool of this approval request is not known any more. Allow this call once instead.');
-    if (!conversation.orgId) throw conflict('This conversation belongs to no organization, so there is no rule to change. Allow this call once instead.');
     const caller = this.#caller(conversation, requestId);
     const t = (await this.#deps.core.listTools(caller)).byName.get(toolNameOf(part));
     const { changed, rules, check } = await allowToolAlways(this.#deps.db, userId, conversation.orgId, origin.connector, { name: origin.tool, annotations: t?.tool.annotations }, this.#deps.changes);
@@ -717,21 +675,9 @@ function connectPart(toolCallId: string, toolName: string, connect: ConnectNeede
   return { type: 'data-connect', id: `connect-${toolCallId}`, data: { toolCallId, toolName, connector: connect.connector, name: connect.name, connectUrl: connect.connectUrl, code: connect.code, message, status, reference } };
 }
 
-/** The system prompt: which connectors the conversation uses, and how tools behave here. */
-function systemPrompt(ctx: TurnContext, decision: LoadingDecision): string {
-  const name = (slug: string) => `${ctx.names.get(slug) ?? slug} (${slug})`;
-  const using = ctx.focused ?? ctx.on;
-  const off = ctx.connectors.filter((c) => !using.includes(c));
-  const lines = [
-    "You are the assistant of Switchboard, working in the person's own apps through tools. Each tool runs with the person's own account at that app, under their organization's rules.",
-    using.length > 0 ? `Apps in use in this conversation: ${using.map(name).join(', ')}.` : 'No apps are in use in this conversation: answer from what you know, and say when an app would be needed.',
-  ];
-  if (ctx.focused) lines.push('The person picked these apps for this request; use them.');
-  if (off.length > 0) lines.push(`Switched off here: ${off.map(name).join(', ')}. Do not use them; the person can switch them on in the conversation's settings.`);
-  if (decision.loading === 'on_demand' && ctx.turn.searchToolName) lines.push(`Not every tool is loaded: find the tools you need with ${ctx.turn.searchToolName} before calling them.`);
-  lines.push(
-    'Some tools need the person to approve each call: they see a card and decide. When a call is refused, tell the person the reason the result gives. When a call says an app needs connecting, say so briefly: the person connects it with the button shown, and the call runs again.',
-  );
-  return lines.join('\n');
+/** The person's tools the model may use, their connectors, and those of them on in the conversation. */
+function conversationTools(list: GatewayToolList, conversation: Conversation): { usable: GatewayTool[]; connectors: string[]; on: string[] } {
+  const usable = list.tools.filter((t) => visibleToModel(t.tool));
+  const connectors = [...new Set(usable.map((t) => t.connector))];
+  return { usable, connectors, on: connectors.filter((c) => conversation.connectors[c] !== false) };
 }
-

@@ -53,22 +53,24 @@ type Env = Record<string, string | undefined>;
 
 const PORT_RANGE = 'must be a port number between 1 and 65535 (or 0 for any free port)';
 
+const onOffSchema = z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1');
+const portEnvSchema = z.string().regex(/^\d{1,5}$/, { error: PORT_RANGE }).transform(Number).pipe(z.number().max(65535, { error: PORT_RANGE }));
+const tokensEnvSchema = z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number of tokens, e.g. 200000' }).transform(Number);
+/** A model provider's base URL (chat, embeddings). */
+const modelBaseUrlEnvSchema = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' });
+
 /** Each environment variable, the settings key it overrides, and how its text becomes a value. */
 const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType }> = [
-  { name: 'PORT', path: ['server', 'port'], schema: z.string().regex(/^\d{1,5}$/, { error: PORT_RANGE }).transform(Number).pipe(z.number().max(65535, { error: PORT_RANGE })) },
+  { name: 'PORT', path: ['server', 'port'], schema: portEnvSchema },
   { name: 'HOST', path: ['server', 'host'], schema: z.string().min(1) },
   { name: 'PUBLIC_URL', path: ['server', 'publicUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_DATA_DIR', path: ['dataDir'], schema: z.string().min(1) },
   { name: 'DATABASE_URL', path: ['database', 'url'], schema: databaseUrlSchema },
   { name: 'REDIS_URL', path: ['redis', 'url'], schema: redisUrlSchema },
   { name: 'LOG_LEVEL', path: ['log', 'level'], schema: z.enum(LOG_LEVELS) },
-  {
-    name: 'SWITCHBOARD_DEMO',
-    path: ['demo', 'enabled'],
-    schema: z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1'),
-  },
+  { name: 'SWITCHBOARD_DEMO', path: ['demo', 'enabled'], schema: onOffSchema },
   { name: 'SWITCHBOARD_MCP_NAMING', path: ['gateway', 'naming'], schema: z.enum(['namespaced', 'passthrough']) },
-  { name: 'SWITCHBOARD_MCP_CONTEXT_TOKENS', path: ['gateway', 'mcpContextTokens'], schema: z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number of tokens, e.g. 200000' }).transform(Number) },
+  { name: 'SWITCHBOARD_MCP_CONTEXT_TOKENS', path: ['gateway', 'mcpContextTokens'], schema: tokensEnvSchema },
   {
     name: 'SWITCHBOARD_ALLOWED_HOSTS',
     path: ['gateway', 'allowedHosts'],
@@ -76,20 +78,16 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
   },
   { name: 'SWITCHBOARD_EMBEDDING_PROVIDER', path: ['toolSearch', 'embedding', 'provider'], schema: z.enum(EMBEDDING_PROVIDERS) },
   { name: 'SWITCHBOARD_EMBEDDING_MODEL', path: ['toolSearch', 'embedding', 'model'], schema: z.string().trim().min(1) },
-  { name: 'SWITCHBOARD_EMBEDDING_BASE_URL', path: ['toolSearch', 'embedding', 'baseUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' }) },
+  { name: 'SWITCHBOARD_EMBEDDING_BASE_URL', path: ['toolSearch', 'embedding', 'baseUrl'], schema: modelBaseUrlEnvSchema },
   { name: 'SWITCHBOARD_EMBEDDING_API_KEY', path: ['toolSearch', 'embedding', 'apiKey'], schema: z.string().min(1) },
   { name: 'SWITCHBOARD_EMBEDDING_DIMENSIONS', path: ['toolSearch', 'embedding', 'dimensions'], schema: z.string().regex(/^\d{1,5}$/, { error: 'must be a whole number of dimensions, e.g. 512' }).transform(Number) },
   { name: 'SWITCHBOARD_CHAT_PROVIDER', path: ['chat', 'model', 'provider'], schema: z.enum(CHAT_PROVIDERS) },
   { name: 'SWITCHBOARD_CHAT_MODEL', path: ['chat', 'model', 'model'], schema: z.string().trim().min(1) },
-  { name: 'SWITCHBOARD_CHAT_BASE_URL', path: ['chat', 'model', 'baseUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' }) },
+  { name: 'SWITCHBOARD_CHAT_BASE_URL', path: ['chat', 'model', 'baseUrl'], schema: modelBaseUrlEnvSchema },
   { name: 'SWITCHBOARD_CHAT_API_KEY', path: ['chat', 'model', 'apiKey'], schema: z.string().min(1) },
-  { name: 'SWITCHBOARD_CHAT_CONTEXT_TOKENS', path: ['chat', 'model', 'contextTokens'], schema: z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number of tokens, e.g. 200000' }).transform(Number) },
-  {
-    name: 'SWITCHBOARD_SANDBOX',
-    path: ['sandbox', 'enabled'],
-    schema: z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on' || v === 'true' || v === '1'),
-  },
-  { name: 'SWITCHBOARD_SANDBOX_PORT', path: ['sandbox', 'port'], schema: z.string().regex(/^\d{1,5}$/, { error: PORT_RANGE }).transform(Number).pipe(z.number().max(65535, { error: PORT_RANGE })) },
+  { name: 'SWITCHBOARD_CHAT_CONTEXT_TOKENS', path: ['chat', 'model', 'contextTokens'], schema: tokensEnvSchema },
+  { name: 'SWITCHBOARD_SANDBOX', path: ['sandbox', 'enabled'], schema: onOffSchema },
+  { name: 'SWITCHBOARD_SANDBOX_PORT', path: ['sandbox', 'port'], schema: portEnvSchema },
   { name: 'SWITCHBOARD_SANDBOX_URL', path: ['sandbox', 'publicUrl'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. https://apps.switchboard.example.com' }) },
   { name: 'SWITCHBOARD_SSO_ISSUER', path: ['auth', 'sso', 'issuer'], schema: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }) },
   { name: 'SWITCHBOARD_SSO_CLIENT_ID', path: ['auth', 'sso', 'clientId'], schema: z.string().min(1) },

@@ -4,7 +4,7 @@ import { AppError } from '../shared/app-error.ts';
 import type { DownstreamPeer } from '../upstream/downstream.ts';
 import type { Caller, GatewayCore, GatewayTool } from './core.ts';
 import type { Relay } from './upstream-directory.ts';
-import { SEPARATOR } from './naming.ts';
+import { splitToolName } from './naming.ts';
 import { toolError, withoutProtocolMeta } from './results.ts';
 import { searchTools, suggestConnectorsTool, type OnDemandDeps } from './on-demand-handlers.ts';
 import { argumentProblem, CALL_TOOL, callToolArgs, ON_DEMAND_TOOL_NAMES, SEARCH_TOOLS } from './on-demand-tools.ts';
@@ -200,12 +200,9 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
    * with its link — as `tools/list` would have by leaving it out; undefined when it is no name we issued.
    */
   async function refusalFor(name: string) {
-    const at = name.indexOf(SEPARATOR);
-    if (at <= 0) return undefined;
-    const connector = name.slice(0, at);
-    const tool = name.slice(at + SEPARATOR.length);
-    if (core.naming.toolName(connector, tool) !== name) return undefined;
-    return core.unavailable(caller, connector, tool);
+    const parts = splitToolName(name);
+    if (!parts || core.naming.toolName(parts.connector, parts.tool) !== name) return undefined;
+    return core.unavailable(caller, parts.connector, parts.tool);
   }
 
   /** `call_tool`: any tool the person may use, by name, through the same path as a direct call. */
@@ -235,8 +232,8 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
         const view = await onDemand.access.view(caller, access);
         if (view.mode === 'on_demand' || !view.list.byName.has(name)) {
           if (name === CALL_TOOL) return callThrough(request.params.arguments, ctx);
-          if (name === SEARCH_TOOLS) return searchTools(onDemand, caller, access, request.params.arguments);
-          return suggestConnectorsTool(onDemand, caller, request.params.arguments);
+          if (name === SEARCH_TOOLS) return searchTools(onDemand, caller, access, view, request.params.arguments);
+          return suggestConnectorsTool(onDemand, caller, view.list, request.params.arguments);
         }
       }
       // Any tool the person may use can be called by name, listed or not (On demand lists only some): policy decides.

@@ -26,6 +26,16 @@ export function namespacedToolName(connector: string, tool: string): string {
   return `${readable.slice(0, MAX - hash.length - 1)}_${hash}`;
 }
 
+/**
+ * A namespaced tool name → its connector and tool (slugs never hold "_", so the first `__` separates them). Only
+ * a split: a name shortened with a hash (above) does not give back the original tool name.
+ */
+export function splitToolName(name: string): { connector: string; tool: string } | undefined {
+  const at = name.indexOf(SEPARATOR);
+  if (at <= 0 || at + SEPARATOR.length >= name.length) return undefined;
+  return { connector: name.slice(0, at), tool: name.slice(at + SEPARATOR.length) };
+}
+
 /** Resource URIs keep their scheme (clients render `ui://` resources by scheme): `ui://slug/rest`. */
 export function namespacedUri(connector: string, uri: string): string {
   const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s.exec(uri);

@@ -1,9 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { Caller, GatewayCore } from './core.ts';
+import type { Caller, GatewayCore, GatewayToolList } from './core.ts';
 import { suggestFor, suggestionsText, type SuggestDeps } from './connector-suggestions.ts';
 import { argumentProblem, SEARCH_TOOLS, searchToolsArgs, SUGGEST_CONNECTORS, suggestConnectorsArgs } from './on-demand-tools.ts';
 import { toolError } from './results.ts';
-import { figuresText, type ToolAccess, type ToolAccessRequest } from './tool-access.ts';
+import { figuresText, type ToolAccess, type ToolAccessRequest, type ToolAccessView } from './tool-access.ts';
 
 /** What the On demand tools need besides the core (mcp-server.ts runs `call_tool` itself: it needs the request's context). */
 export interface OnDemandDeps {
@@ -14,8 +14,11 @@ export interface OnDemandDeps {
   toolsChanged(userId: string): void;
 }
 
-/** `search_tools`: the caller's own tools that fit, with their full definitions; optionally added to the list. */
-export async function searchTools(deps: OnDemandDeps, caller: Caller, request: ToolAccessRequest, raw: unknown): Promise<CallToolResult> {
+/**
+ * `search_tools`: the caller's own tools that fit, with their full definitions; optionally added to the list.
+ * `view` is the request's tool access view, which the caller has already read to route the call.
+ */
+export async function searchTools(deps: OnDemandDeps, caller: Caller, request: ToolAccessRequest, view: ToolAccessView, raw: unknown): Promise<CallToolResult> {
   const parsed = searchToolsArgs.safeParse(raw ?? {});
   if (!parsed.success) return toolError(argumentProblem(SEARCH_TOOLS, parsed.error));
   const { query, regex, limit, add_to_list: addToList } = parsed.data;
@@ -27,7 +30,6 @@ export async function searchTools(deps: OnDemandDeps, caller: Caller, request: T
       return toolError(`The regex "${regex}" is not a valid JavaScript regular expression (${(err as Error).message}). Fix it, or leave it out and search with words.`);
     }
   }
-  let view = await deps.access.view(caller, request);
   // Hybrid with the operator's embedding model when one is configured; never fails because of it (lexical then).
   const { hits, ranking, lexicalOnly } = await deps.access.index.searchRanked(caller, view.list, query, { limit, regex });
   let added: string[] = [];
@@ -78,12 +80,12 @@ export async function searchTools(deps: OnDemandDeps, caller: Caller, request: T
   };
 }
 
-/** `suggest_connectors`: which connected connector to use (or to ask about), and which to connect. */
-export async function suggestConnectorsTool(deps: OnDemandDeps, caller: Caller, raw: unknown): Promise<CallToolResult> {
+/** `suggest_connectors`: which connected connector to use (or to ask about), and which to connect; `list` is the caller's. */
+export async function suggestConnectorsTool(deps: OnDemandDeps, caller: Caller, list: GatewayToolList, raw: unknown): Promise<CallToolResult> {
   const parsed = suggestConnectorsArgs.safeParse(raw ?? {});
   if (!parsed.success) return toolError(argumentProblem(SUGGEST_CONNECTORS, parsed.error));
   const { query, limit } = parsed.data;
-  const [list, allowed] = await Promise.all([deps.core.listTools(caller), deps.core.allowedConnectors(caller)]);
+  const allowed = await deps.core.allowedConnectors(caller);
   const suggestions = await suggestFor(deps.suggest, list, allowed, caller.orgId, query, limit);
   return { content: [{ type: 'text', text: suggestionsText(query, suggestions) }], structuredContent: { ...suggestions } };
 }

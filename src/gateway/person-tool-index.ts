@@ -1,4 +1,4 @@
-import { HybridToolIndex, ToolIndex, type Embedder, type SearchableTool } from '../toolsearch/index.ts';
+import { HybridToolIndex, ToolIndex, type Embedder, type LexicalOnlyReason, type SearchableTool } from '../toolsearch/index.ts';
 import type { Caller, GatewayTool, GatewayToolList } from './core.ts';
 
 /** A connector's name and description, for the index (from its directory listing). */
@@ -27,7 +27,7 @@ export interface ToolSearchResult {
    * `lexicalOnly`: an empty query, tool vectors not ready yet, or the model failing).
    */
   ranking: 'hybrid' | 'lexical';
-  lexicalOnly?: 'no-query' | 'not-ready' | 'unavailable' | 'not-configured' | undefined;
+  lexicalOnly?: LexicalOnlyReason | 'not-configured' | undefined;
 }
 
 export interface PersonSearchOptions {
@@ -92,11 +92,6 @@ export class PersonToolIndex {
   /** Number of people whose index is kept (for tests and metrics). */
   get size(): number {
     return this.#entries.size;
-  }
-
-  /** Forgets every index (the next search of each person rebuilds theirs). */
-  clear(): void {
-    this.#entries.clear();
   }
 
   #entry(caller: Caller): Entry {

@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/server';
-import { toolDefinitionTokens, type Embedder } from '../toolsearch/index.ts';
+import { toolDefinitionTokens, toolDefinitionsTokens, type Embedder } from '../toolsearch/index.ts';
 import { AddedTools } from './added-tools.ts';
 import type { Caller, GatewayCore, GatewayTool, GatewayToolList } from './core.ts';
 import { onDemandToolDefinitions } from './on-demand-tools.ts';
@@ -59,7 +59,8 @@ export class ToolAccess {
   readonly index: PersonToolIndex;
   readonly added = new AddedTools();
   readonly #deps: ToolAccessDeps;
-  readonly #listTokens = new WeakMap<GatewayToolList, number>();
+  /** Per list (the core rebuilds it only on change): tokens of every definition, and the connectors they come from. */
+  readonly #listFigures = new WeakMap<GatewayToolList, { tokens: number; connectors: number }>();
   readonly #toolTokens = new WeakMap<Tool, number>();
   /** Switchboard's own On demand tools and their tokens, by the figures their descriptions quote. */
   readonly #own = new Map<string, { tools: Tool[]; tokens: number }>();
@@ -69,10 +70,6 @@ export class ToolAccess {
     this.index = new PersonToolIndex({ describe: deps.describe, embedder: deps.embedder });
   }
 
-  get contextTokens(): number {
-    return this.#deps.contextTokens;
-  }
-
   /** Tokens of one tool's definition (memoized per definition object). */
   tokensOf(tool: Tool): number {
     let tokens = this.#toolTokens.get(tool);
@@ -80,15 +77,15 @@ export class ToolAccess {
     return tokens;
   }
 
-  /** Tokens of every definition in a person's list (memoized per list: the core rebuilds it only on change). */
-  allTokens(list: GatewayToolList): number {
-    let tokens = this.#listTokens.get(list);
-    if (tokens === undefined) {
-      tokens = 0;
+  #figuresOf(list: GatewayToolList): { tokens: number; connectors: number } {
+    let figures = this.#listFigures.get(list);
+    if (!figures) {
+      let tokens = 0;
       for (const t of list.tools) tokens += this.tokensOf(t.tool);
-      this.#listTokens.set(list, tokens);
+      figures = { tokens, connectors: new Set(list.tools.map((t) => t.connector)).size };
+      this.#listFigures.set(list, figures);
     }
-    return tokens;
+    return figures;
   }
 
   #ownTools(tools: number, connectors: number, allTokens: number): { tools: Tool[]; tokens: number } {
@@ -96,7 +93,7 @@ export class ToolAccess {
     let own = this.#own.get(key);
     if (!own) {
       const defs = onDemandToolDefinitions({ tools, connectors, allTokens });
-      own = { tools: defs, tokens: defs.reduce((sum, t) => sum + toolDefinitionTokens(t), 0) };
+      own = { tools: defs, tokens: toolDefinitionsTokens(defs) };
       if (this.#own.size >= 1_000) this.#own.clear();
       this.#own.set(key, own);
     }
@@ -107,8 +104,7 @@ export class ToolAccess {
     const [settings, list] = await Promise.all([this.#deps.settings(caller.userId, caller.orgId), this.#deps.core.listTools(caller)]);
     const { mode: configured, source } = configuredMode(settings, request.client, request.requested);
     const contextTokens = request.contextTokens ?? this.#deps.contextTokens;
-    const connectors = new Set(list.tools.map((t) => t.connector)).size;
-    const allTokens = this.allTokens(list);
+    const { tokens: allTokens, connectors } = this.#figuresOf(list);
     const auto = resolveAuto({ definitionTokens: allTokens, connectors, contextTokens });
 
     // On demand: Switchboard's own tools, then the organization's and the person's pins, then tools a search added.

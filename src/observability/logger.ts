@@ -25,11 +25,10 @@ const REDACT_PATHS = [
   'refreshToken',
   'accessToken',
   'apiKey',
+  // Also covers `model.apiKey` and `embedding.apiKey`.
   '*.apiKey',
   // The chat's and tool search's model settings (chat.model, toolSearch.embedding), should they ever be logged whole.
-  'model.apiKey',
   '*.model.apiKey',
-  'embedding.apiKey',
   '*.embedding.apiKey',
 ];
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { findListing } from '../directory/store.ts';
-import { AppError, notFound } from '../shared/app-error.ts';
+import { AppError, conflict, notFound } from '../shared/app-error.ts';
 import type { PolicyChangeBus } from './changes.ts';
 import { decide, type PolicyInput } from './decide.ts';
 import { getPersonRules, loadPolicyContext, policyInput, setPersonRules, type PersonRules, type PolicyConnector, type PolicyContext } from './store.ts';
@@ -30,6 +30,9 @@ export interface AllowAlwaysCheck {
 
 type Tool = PolicyInput['tool'];
 
+/** Personal rules apply through an organization's policy: without one there is nothing Allow always could lift. */
+const NO_ORGANIZATION = 'This conversation belongs to no organization, so there is no rule to change.';
+
 /** Pure: what Allow always would do for this tool, from a loaded policy context. */
 export function allowAlwaysCheck(ctx: PolicyContext, connector: PolicyConnector, tool: Tool): AllowAlwaysCheck {
   const input = policyInput(ctx, connector, tool);
@@ -52,24 +55,27 @@ async function contextFor(db: Kysely<DB>, userId: string, orgId: string, connect
   return { ctx, connector: listing };
 }
 
-/** What Allow always would do for one tool of a person in an organization. */
-export async function checkAllowAlways(db: Kysely<DB>, userId: string, orgId: string, connectorSlug: string, tool: Tool): Promise<AllowAlwaysCheck> {
+/** What Allow always would do for one tool of a person in an organization (none: it cannot). */
+export async function checkAllowAlways(db: Kysely<DB>, userId: string, orgId: string | null | undefined, connectorSlug: string, tool: Tool): Promise<AllowAlwaysCheck> {
+  if (!orgId) return { possible: false, reason: NO_ORGANIZATION };
   const { ctx, connector } = await contextFor(db, userId, orgId, connectorSlug);
   return allowAlwaysCheck(ctx, connector, tool);
 }
 
 /**
  * Stores Allow always: the person's rule for this tool becomes `allow` (their other rules stay as they are).
- * Refused with 409 and the reason when it would not stop the approval (see `allowAlwaysCheck`).
+ * Refused with 409 and the reason when it would not stop the approval (see `allowAlwaysCheck`), or without an
+ * organization.
  */
 export async function allowToolAlways(
   db: Kysely<DB>,
   userId: string,
-  orgId: string,
+  orgId: string | null | undefined,
   connectorSlug: string,
   tool: Tool,
   bus?: PolicyChangeBus,
 ): Promise<{ changed: boolean; rules: PersonRules; check: AllowAlwaysCheck }> {
+  if (!orgId) throw conflict(`${NO_ORGANIZATION} Allow this call once instead.`);
   const { ctx, connector } = await contextFor(db, userId, orgId, connectorSlug);
   const check = allowAlwaysCheck(ctx, connector, tool);
   if (!check.possible) throw new AppError(409, 'allow_always_not_possible', check.reason);

@@ -55,7 +55,7 @@ export interface ToolAccessSettings {
 export const MAX_PINS = 50;
 export const MAX_CLIENT_MODES = 100;
 
-export const pinnedToolSchema = z.strictObject({
+const pinnedToolSchema = z.strictObject({
   connector: z.string().min(1).max(64),
   tool: z.string().min(1).max(128),
 });

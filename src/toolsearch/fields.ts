@@ -5,8 +5,8 @@ import type { SearchableTool } from './types.ts';
 /** Fields of a tool document: name, title, description, parameters; the server's text is the last field. */
 export const FIELD_COUNT = 5;
 
-/** Parameter names and descriptions from a JSON Schema, one level of nesting deep (arrays' items too). */
-export function parameterText(schema: unknown, depth = 0): string {
+/** Parameter names and descriptions from a JSON Schema, down to two levels of nesting (an array's items count as a level). */
+function parameterText(schema: unknown, depth = 0): string {
   if (!schema || typeof schema !== 'object' || depth > 2) return '';
   const s = schema as { properties?: Record<string, unknown>; items?: unknown; description?: unknown };
   const parts: string[] = [];
@@ -28,7 +28,7 @@ export function fieldTexts(tool: SearchableTool): [string, string, string, strin
 }
 
 /** A description with its misspelt words' likely corrections added after it (the original words stay). */
-export function withCorrections(text: string): string {
+function withCorrections(text: string): string {
   if (!text) return text;
   const thesaurus = wordNet();
   thesaurus.warm();

@@ -116,7 +116,7 @@ class Lru<V> {
 }
 
 /** The key a text's vector is kept under. */
-export function textKey(text: string): string {
+function textKey(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
@@ -182,16 +182,17 @@ export class Embedder {
   }
 
   /**
-   * Vectors of tool texts, in order: from memory, from a request another index already made, or requested in
-   * batches. Rejects when the model fails or rests (the caller keeps those tools lexical and tries again later).
+   * Vectors of tool texts, given by their `textKey`, in order: from memory, from a request another index already
+   * made, or requested in batches. Rejects when the model fails or rests (the caller keeps those tools lexical and
+   * tries again later).
    */
-  async vectors(texts: readonly string[]): Promise<Float32Array[]> {
+  async vectors(texts: ReadonlyMap<string, string>): Promise<Float32Array[]> {
     if (!this.available) throw new Error('the embedding model is resting after a failure');
-    const keys = texts.map(textKey);
+    const keys = [...texts.keys()];
     const known = keys.map((key) => this.#vectors.get(key) ?? this.#inflight.get(key));
     const missing = new Map<string, string>();
     keys.forEach((key, i) => {
-      if (!known[i]) missing.set(key, texts[i]!);
+      if (!known[i]) missing.set(key, texts.get(key)!);
     });
     // Batches one after another (gentle on the provider); a failed batch fails the rest: the model is down.
     let previous: Promise<unknown> = Promise.resolve();
@@ -520,9 +521,8 @@ export class HybridToolIndex {
       const waiting = new Map<string, string>();
       for (const e of this.#tools.values()) if (!e.vector) waiting.set(e.hash, e.text);
       if (waiting.size === 0 || !this.#embedder.available) return;
-      const hashes = [...waiting.keys()];
-      const vectors = await this.#embedder.vectors([...waiting.values()]);
-      const byHash = new Map(hashes.map((hash, i) => [hash, vectors[i]!]));
+      const vectors = await this.#embedder.vectors(waiting);
+      const byHash = new Map([...waiting.keys()].map((hash, i) => [hash, vectors[i]!]));
       // Tools replaced meanwhile have another hash (or are gone): only the ones still waiting take a vector.
       for (const entry of this.#tools.values()) entry.vector ??= byHash.get(entry.hash);
     }

@@ -100,7 +100,7 @@ export function expandQuery(query: string, vocabulary: Vocabulary, options: Expa
       if ((weights.get(term) ?? 0) < weight) weights.set(term, weight);
     }
   }
-  // The strongest related words only, and none that half the index shares: each costs a posting list.
+  // The strongest related words only, and none that more than a quarter of the tools (and more than 50) share: each costs a posting list.
   const related = [...weights].filter(([term]) => !counts.has(term)).sort((a, b) => b[1] - a[1]);
   const limitDf = Math.max(50, (vocabulary.size ?? Infinity) / 4);
   const kept = related.filter(([term]) => vocabulary.documentFrequency(term) <= limitDf).slice(0, MAX_RELATED);

@@ -177,7 +177,7 @@ const GROUPS: string[] = [
 ];
 
 /** Word → the other words of its groups. */
-export function buildSynonymMap(groups: string[] = GROUPS): Map<string, string[]> {
+function buildSynonymMap(groups: string[]): Map<string, string[]> {
   const map = new Map<string, Set<string>>();
   for (const group of groups) {
     const words = group.split(/\s+/).filter(Boolean);
@@ -190,4 +190,4 @@ export function buildSynonymMap(groups: string[] = GROUPS): Map<string, string[]
   return new Map([...map].map(([w, set]) => [w, [...set]]));
 }
 
-export const DOMAIN_SYNONYMS = buildSynonymMap();
+export const DOMAIN_SYNONYMS = buildSynonymMap(GROUPS);

@@ -157,12 +157,15 @@ export function toolAccessRoutes(app: OpenAPIHono<AppEnv>): void {
     const { userId } = requirePrincipal(c);
     const services = c.get('services');
     const db = services.database.db;
+    // Read once for all the client modes sent (up to MAX_CLIENT_MODES of them), not once per client.
+    let tokens: ReturnType<typeof listAccessTokens> | undefined;
+    let clients: ReturnType<typeof listAuthorizedClients> | undefined;
     const { changed } = await setPersonToolAccess(db, userId, c.req.valid('json'), {
       bus: services.policyChanges,
       isOwnClient: async (client) =>
         client.kind === 'token'
-          ? (await listAccessTokens(db, userId)).some((t) => t.id === client.id && !t.revokedAt)
-          : (await listAuthorizedClients(db, userId)).some((k) => k.clientId === client.id),
+          ? (await (tokens ??= listAccessTokens(db, userId))).some((t) => t.id === client.id && !t.revokedAt)
+          : (await (clients ??= listAuthorizedClients(db, userId))).some((k) => k.clientId === client.id),
     });
     return c.json({ ...(await describe(c, userId, c.req.valid('query').org)), changed }, 200);
   });

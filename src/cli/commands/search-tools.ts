@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { catalogEntries, CatalogFileError, readCatalogFile } from '../../toolsearch/catalog-file.ts';
 import { suggestConnectors } from '../../toolsearch/suggest.ts';
 import { ToolIndex } from '../../toolsearch/tool-index.ts';
-import { wordNet } from '../../toolsearch/thesaurus.ts';
 import { invalidInput } from '../../shared/app-error.ts';
 
 function positiveInt(value: string): number {
@@ -16,16 +15,20 @@ function positiveInt(value: string): number {
 
 const queryLine = z.object({ q: z.string().optional(), query: z.string().optional() }).refine((v) => v.q !== undefined || v.query !== undefined);
 
-async function loadIndex(file: string): Promise<{ index: ToolIndex; entries: ReturnType<typeof catalogEntries> }> {
+async function loadEntries(file: string): Promise<ReturnType<typeof catalogEntries>> {
   try {
-    const entries = catalogEntries(await readCatalogFile(file));
-    const index = new ToolIndex();
-    for (const e of entries) index.upsertServer(e.server, e.tools);
-    return { index, entries };
+    return catalogEntries(await readCatalogFile(file));
   } catch (err) {
     if (err instanceof CatalogFileError) throw invalidInput(err.message);
     throw err;
   }
+}
+
+/** The catalogue's tool index (building it reads WordNet's index files, so the first search does not). */
+async function loadIndex(file: string): Promise<ToolIndex> {
+  const index = new ToolIndex();
+  for (const e of await loadEntries(file)) index.upsertServer(e.server, e.tools);
+  return index;
 }
 
 /** One query per line (JSON objects with the text in `q` or `query`), answered in order. */
@@ -67,8 +70,7 @@ export function registerToolSearch(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { catalog: string; query?: string; queries?: string; limit: number; json?: boolean }) => {
       if ((opts.query === undefined) === (opts.queries === undefined)) throw invalidInput('Give either --query TEXT or --queries FILE.jsonl (one of them).');
-      const { index } = await loadIndex(opts.catalog);
-      wordNet().warm();
+      const index = await loadIndex(opts.catalog);
       if (opts.queries !== undefined) return searchQueriesFile(index, opts.queries, opts.limit);
       const results = index.search(opts.query!, { limit: opts.limit }).map(({ server, tool, score }) => ({ server, tool, score }));
       if (opts.json) process.stdout.write(`${JSON.stringify({ results })}\n`);
@@ -84,7 +86,7 @@ export function registerToolSearch(program: Command): void {
     .option('--unconnected', 'also list fitting servers of the catalogue that are not connected')
     .option('--json', 'print JSON')
     .action(async (opts: { catalog: string; connected: string; query: string; unconnected?: boolean; json?: boolean }) => {
-      const { entries } = await loadIndex(opts.catalog);
+      const entries = await loadEntries(opts.catalog);
       const connected = new Set(opts.connected.split(',').map((s) => s.trim()).filter(Boolean));
       const unknown = [...connected].filter((name) => !entries.some((e) => e.server.name === name));
       if (unknown.length) throw invalidInput(`Not in the catalogue: ${unknown.join(', ')}. --connected takes server names from its "servers[].name".`);

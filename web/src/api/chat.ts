@@ -1,5 +1,6 @@
 import type { UIMessage } from 'ai';
 import { request } from './client.ts';
+import type { ToolAccessMode } from './settings.ts';
 
 /**
  * The chat API (docs/chat.md): status, conversations, per-conversation settings, Allow always, and the MCP Apps
@@ -7,7 +8,7 @@ import { request } from './client.ts';
  * data parts are the server's (src/chat/stream-parts.ts), repeated here because the app knows only the API.
  */
 
-export type ToolAccessMode = 'auto' | 'always' | 'on_demand';
+export type { ToolAccessMode };
 
 export interface ChatStatus {
   configured: boolean;

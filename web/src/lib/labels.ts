@@ -1,3 +1,4 @@
+import type { ToolAccessMode } from '../api/settings.ts';
 import type { Category, ConnectorSummary } from '../api/types.ts';
 
 export const CATEGORY_LABELS: Record<Category, string> = {
@@ -20,6 +21,8 @@ export const AUTH_LABELS: Record<ConnectorSummary['auth']['kind'], string> = {
 };
 
 export const PLAN_LABELS: Record<string, string> = { free: 'Free', pro: 'Pro', team: 'Team', enterprise: 'Enterprise' };
+/** Tool access modes as Settings and the chat's + menu name them. */
+export const MODE_LABELS: Record<ToolAccessMode, string> = { auto: 'Auto', always: 'Always available', on_demand: 'On demand' };
 export const CLIENT_LABELS: Record<string, string> = { chat: 'Switchboard chat', mcp: 'MCP clients (Claude, Cursor, …)' };
 
 export function formatDate(iso: string): string {

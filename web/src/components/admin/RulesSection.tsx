@@ -5,19 +5,12 @@ import type { CategoryRules, Decision, PinnedTool, ToolCategory } from '../../ap
 import type { Connector } from '../../api/types.ts';
 import { setSearchParams, useSearchParams } from '../../router.tsx';
 import { Badge } from '../Badge.tsx';
-import { Button } from '../Button.tsx';
 import { ErrorNotice } from '../ErrorNotice.tsx';
 import { useToasts } from '../Toasts.tsx';
-import { CATEGORY_HINTS, CATEGORY_NAMES, DECISION_LABELS, Loaded, Panel, Segmented, SelectField, Switch, useLoad } from '../settings/common.tsx';
-import { toolCategoryOf } from '../settings/PermissionsSection.tsx';
+import { CATEGORY_NAMES, Loaded, Panel, SelectField, Switch, useLoad } from '../settings/common.tsx';
+import { CategoryRuleList, normalizeCategories, RulesActions, toolCategoryOf, toolRuleChoices } from '../settings/rules.tsx';
 import type { AdminSectionProps } from './types.ts';
 
-const CATEGORIES: ToolCategory[] = ['read', 'write', 'other'];
-const CATEGORY_CHOICES = [
-  { value: 'allow', label: 'Allow' },
-  { value: 'ask', label: 'Ask' },
-  { value: 'block', label: 'Block' },
-] as const;
 const COUNTS_AS = [
   { value: 'read', label: 'Read' },
   { value: 'write', label: 'Write' },
@@ -129,30 +122,12 @@ function ConnectorRules({ org, slug }: { org: AdminSectionProps['org']; slug: st
       >
         <fieldset className="rules-group">
           <legend>By kind of action</legend>
-          <div className="category-rules">
-            {CATEGORIES.map((category) => {
-              const count = connector.tools?.filter((t) => (draft.overrides[t.name] ?? toolCategoryOf(t)) === category).length;
-              return (
-                <div key={category} className="category-rule">
-                  <div>
-                    <p className="category-name">{CATEGORY_NAMES[category]}</p>
-                    <p className="muted small">
-                      {CATEGORY_HINTS[category]}
-                      {count !== undefined ? ` ${count} ${count === 1 ? 'tool' : 'tools'}.` : ''}
-                    </p>
-                  </div>
-                  <Segmented
-                    legend={`${CATEGORY_NAMES[category]}: rule for ${org.name}`}
-                    hideLegend
-                    value={draft.categories[category] ?? 'allow'}
-                    choices={CATEGORY_CHOICES}
-                    tone={(v) => `tone-${v}`}
-                    onChange={(value) => setDraft({ ...draft, categories: { ...draft.categories, [category]: value } })}
-                  />
-                </div>
-              );
-            })}
-          </div>
+          <CategoryRuleList
+            categories={draft.categories}
+            countOf={(category) => connector.tools?.filter((t) => (draft.overrides[t.name] ?? toolCategoryOf(t)) === category).length}
+            legendOf={(name) => `${name}: rule for ${org.name}`}
+            onChange={(categories) => setDraft({ ...draft, categories })}
+          />
         </fieldset>
 
         <fieldset className="rules-group">
@@ -165,17 +140,7 @@ function ConnectorRules({ org, slug }: { org: AdminSectionProps['org']; slug: st
         </fieldset>
 
         {error?.what === 'save' ? <ErrorNotice error={error.error} title="The rules were not saved" /> : null}
-        <div className={`form-actions rules-actions${dirty ? ' sticky-actions' : ''}`}>
-          <Button type="submit" variant="primary" busy={busy === 'save'} disabled={!dirty}>
-            Save rules
-          </Button>
-          <Button disabled={!dirty || busy === 'save'} onClick={() => setDraft(data.value.saved)}>
-            Discard changes
-          </Button>
-          <span className="muted small" role="status">
-            {dirty ? 'Unsaved changes' : ''}
-          </span>
-        </div>
+        <RulesActions dirty={dirty} busy={busy === 'save'} onDiscard={() => setDraft(data.value.saved)} />
       </form>
 
       <div className="rules-group ui-setting">
@@ -221,12 +186,7 @@ function ToolRows({ connector, draft, onChange }: { connector: Connector; draft:
             const declared = toolCategoryOf(tool);
             const kind = draft.overrides[tool.name] ?? declared;
             const current = draft.tools[tool.name];
-            const choices: Array<{ value: 'category' | Decision; label: string }> = [
-              { value: 'category', label: `Like its kind (${DECISION_LABELS[draft.categories[kind] ?? 'allow']})` },
-              { value: 'ask', label: 'Ask every time' },
-              { value: 'block', label: 'Block' },
-            ];
-            if (current === 'allow') choices.splice(1, 0, { value: 'allow', label: 'Allow (no effect beyond its kind)' });
+            const choices = toolRuleChoices(current, draft.categories[kind]);
             const pinned = draft.pinned.includes(tool.name);
             return (
               <li key={tool.name} className="tool-rule">
@@ -274,11 +234,6 @@ function ToolRows({ connector, draft, onChange }: { connector: Connector; draft:
 
 /** The body to send: categories at Allow carry no rule; order fixed so a comparison tells real changes. */
 function normalize(draft: Draft): Draft {
-  const categories: CategoryRules = {};
-  for (const c of CATEGORIES) {
-    const value = draft.categories[c];
-    if (value && value !== 'allow') categories[c] = value;
-  }
   const sortKeys = <T,>(record: Record<string, T>) => Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]!]));
-  return { categories, tools: sortKeys(draft.tools), overrides: sortKeys(draft.overrides), pinned: [...draft.pinned].sort() };
+  return { categories: normalizeCategories(draft.categories), tools: sortKeys(draft.tools), overrides: sortKeys(draft.overrides), pinned: [...draft.pinned].sort() };
 }

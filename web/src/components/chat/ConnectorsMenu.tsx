@@ -1,22 +1,21 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { chatApi, type ConversationSettings, type ToolAccessMode } from '../../api/chat.ts';
-import { plural } from '../../lib/labels.ts';
+import { MODE_LABELS, plural } from '../../lib/labels.ts';
 import { Link } from '../../router.tsx';
 import { ConnectorLogo } from '../ConnectorLogo.tsx';
 
-/**
- * The menu of the '+' button (and of '/' typed first in the message box): this conversation's connectors, each
- * with an on/off switch, its tool access mode with the figures behind it, and the way to manage connectors.
- * A non-modal dialog: focus moves in, Escape or a click outside closes it and focus goes back to the box.
- */
-export const MODE_LABELS: Record<ToolAccessMode, string> = { auto: 'Auto', always: 'Always available', on_demand: 'On demand' };
 const MODE_LINES: Record<ToolAccessMode, string> = {
   auto: 'Loads every tool while they fit, else finds them on demand.',
   always: 'Every tool definition, in every request.',
   on_demand: 'A search tool; the assistant finds what it needs.',
 };
 
+/**
+ * The menu of the '+' button (and of '/' typed first in the message box): this conversation's connectors, each
+ * with an on/off switch, its tool access mode with the figures behind it, and the way to manage connectors.
+ * A non-modal dialog: focus moves in, Escape or a click outside closes it and focus goes back to the box.
+ */
 export function ConnectorsMenu({ conversationId, onClose }: { conversationId: string | undefined; onClose: (refocus: boolean) => void }) {
   const [settings, setSettings] = useState<ConversationSettings | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
@@ -114,12 +113,12 @@ export function ConnectorsMenu({ conversationId, onClose }: { conversationId: st
                   role="switch"
                   aria-checked={c.on}
                   aria-label={c.name}
-                  className="chat-switch"
+                  className="switch chat-switch"
                   aria-busy={saving === `connector:${c.connector}` || undefined}
                   disabled={saving !== undefined}
                   onClick={() => void save(`connector:${c.connector}`, { connectors: { [c.connector]: !c.on } }, { ...settings, connectors: settings.connectors.map((x) => (x.connector === c.connector ? { ...x, on: !c.on } : x)) })}
                 >
-                  <span className="chat-switch-knob" aria-hidden="true" />
+                  <span className="switch-knob" aria-hidden="true" />
                 </button>
               </li>
             ))}

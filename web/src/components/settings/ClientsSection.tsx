@@ -1,12 +1,11 @@
 import { useId, useRef, useState, type KeyboardEvent } from 'react';
-import { ApiError } from '../../api/client.ts';
 import { settingsApi, type McpClient, type ToolAccessMode } from '../../api/settings.ts';
 import { formatDate } from '../../lib/labels.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
 import { Button } from '../Button.tsx';
 import { useToasts } from '../Toasts.tsx';
-import { CodeBlock, ConfirmDialog, CopyButton, Loaded, Panel, SelectField, useLoad } from './common.tsx';
+import { CodeBlock, ConfirmDialog, CopyButton, Loaded, Panel, SelectField, useConfirmed, useLoad } from './common.tsx';
 
 const APPS = ['claude-code', 'claude-desktop', 'cursor', 'other'] as const;
 type App = (typeof APPS)[number];
@@ -180,25 +179,10 @@ function AppInstructions({ app, url, serverName }: { app: App; url: string; serv
 function AuthorizedApps() {
   const toasts = useToasts();
   const { data, reload } = useLoad((signal) => settingsApi.clients(signal), 'clients');
-  const [revoking, setRevoking] = useState<McpClient | undefined>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
-
-  const revoke = async () => {
-    if (!revoking) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await settingsApi.revokeClient(revoking.clientId);
-      toasts.success(`${revoking.name} is revoked`, 'It must ask you to sign in and allow it again.');
-      setRevoking(undefined);
-      await reload();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const revoking = useConfirmed(async (client: McpClient) => {
+    await settingsApi.revokeClient(client.clientId);
+    toasts.success(`${client.name} is revoked`, 'It must ask you to sign in and allow it again.');
+  }, reload);
 
   return (
     <Panel title="Apps you authorized" lead="The AI apps you allowed to use Switchboard as you. Revoking one ends its access at once.">
@@ -222,7 +206,7 @@ function AuthorizedApps() {
                     </div>
                   </div>
                   <div className="row-actions">
-                    <Button variant="danger" onClick={() => setRevoking(c)}>
+                    <Button variant="danger" onClick={() => revoking.ask(c)}>
                       Revoke
                     </Button>
                   </div>
@@ -233,16 +217,9 @@ function AuthorizedApps() {
         }
       </Loaded>
       <ConfirmDialog
-        open={revoking !== undefined}
-        title={`Revoke ${revoking?.name ?? ''}?`}
+        {...revoking.dialog}
+        title={`Revoke ${revoking.target?.name ?? ''}?`}
         confirmLabel="Revoke access"
-        busy={busy}
-        error={error}
-        onConfirm={() => void revoke()}
-        onClose={() => {
-          setRevoking(undefined);
-          setError(undefined);
-        }}
       >
         <p>Its tokens stop working at once; it must send you through sign-in and Allow again to use Switchboard.</p>
       </ConfirmDialog>

@@ -1,23 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../api/client.ts';
-import { settingsApi, type CategoryRules, type Decision, type Decisions, type ToolCategory } from '../../api/settings.ts';
+import { settingsApi, type CategoryRules, type Decision, type Decisions } from '../../api/settings.ts';
 import type { Connector } from '../../api/types.ts';
 import { setSearchParams, useSearchParams } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { Button } from '../Button.tsx';
 import { ErrorNotice } from '../ErrorNotice.tsx';
 import { useToasts } from '../Toasts.tsx';
-import { CATEGORY_HINTS, CATEGORY_NAMES, DECISION_LABELS, DecisionBadge, Loaded, Panel, Segmented, SelectField, Switch, useLoad } from './common.tsx';
-
-const CATEGORIES: ToolCategory[] = ['read', 'write', 'other'];
-const CATEGORY_CHOICES = [
-  { value: 'allow', label: 'Allow' },
-  { value: 'ask', label: 'Ask' },
-  { value: 'block', label: 'Block' },
-] as const;
-type ToolChoice = 'category' | Decision;
-
-export const toolCategoryOf = (tool: { class: 'read-only' | 'write-delete' | 'other' }): ToolCategory => (tool.class === 'read-only' ? 'read' : tool.class === 'write-delete' ? 'write' : 'other');
+import { DecisionBadge, Loaded, Panel, SelectField, Switch, useLoad } from './common.tsx';
+import { CategoryRuleList, normalizeCategories, RulesActions, toolCategoryOf, toolRuleChoices } from './rules.tsx';
 
 /**
  * The person's own rules per connector (they can only narrow what their organizations allow, and apply in every
@@ -129,30 +119,12 @@ function ConnectorRules({ slug, orgSlug, orgName }: { slug: string; orgSlug: str
       />
       <fieldset className="rules-group" disabled={draft.disabled}>
         <legend>By kind of action</legend>
-        <div className="category-rules">
-          {CATEGORIES.map((category) => {
-            const count = connector.tools?.filter((t) => toolCategoryOf(t) === category).length;
-            return (
-              <div key={category} className="category-rule">
-                <div>
-                  <p className="category-name">{CATEGORY_NAMES[category]}</p>
-                  <p className="muted small">
-                    {CATEGORY_HINTS[category]}
-                    {count !== undefined ? ` ${count} ${count === 1 ? 'tool' : 'tools'}.` : ''}
-                  </p>
-                </div>
-                <Segmented
-                  legend={`${CATEGORY_NAMES[category]}: your rule`}
-                  hideLegend
-                  value={draft.categories[category] ?? 'allow'}
-                  choices={CATEGORY_CHOICES}
-                  tone={(v) => `tone-${v}`}
-                  onChange={(value) => setDraft({ ...draft, categories: { ...draft.categories, [category]: value } })}
-                />
-              </div>
-            );
-          })}
-        </div>
+        <CategoryRuleList
+          categories={draft.categories}
+          countOf={(category) => connector.tools?.filter((t) => toolCategoryOf(t) === category).length}
+          legendOf={(name) => `${name}: your rule`}
+          onChange={(categories) => setDraft({ ...draft, categories })}
+        />
       </fieldset>
       <fieldset className="rules-group" disabled={draft.disabled}>
         <legend>Tool by tool</legend>
@@ -163,17 +135,7 @@ function ConnectorRules({ slug, orgSlug, orgName }: { slug: string; orgSlug: str
         )}
       </fieldset>
       {error ? <ErrorNotice error={error} title="Your rules were not saved" /> : null}
-      <div className={`form-actions rules-actions${dirty ? ' sticky-actions' : ''}`}>
-        <Button type="submit" variant="primary" busy={busy} disabled={!dirty}>
-          Save rules
-        </Button>
-        <Button disabled={!dirty || busy} onClick={() => setDraft(data.value.saved)}>
-          Discard changes
-        </Button>
-        <span className="muted small" role="status">
-          {dirty ? 'Unsaved changes' : ''}
-        </span>
-      </div>
+      <RulesActions dirty={dirty} busy={busy} onDiscard={() => setDraft(data.value.saved)} />
     </form>
   );
 }
@@ -193,12 +155,7 @@ function ToolRuleList({ connector, draft, decisions, orgName, onChange }: { conn
       <ul className="tool-rules" aria-label={`Tools of ${connector.name}`}>
         {connector.tools!.map((tool) => {
           const current = draft.tools[tool.name];
-          const choices: Array<{ value: ToolChoice; label: string }> = [
-            { value: 'category', label: `Like its kind (${DECISION_LABELS[draft.categories[toolCategoryOf(tool)] ?? 'allow']})` },
-            { value: 'ask', label: 'Ask every time' },
-            { value: 'block', label: 'Block' },
-          ];
-          if (current === 'allow') choices.splice(1, 0, { value: 'allow', label: 'Allow (no effect beyond its kind)' });
+          const choices = toolRuleChoices(current, draft.categories[toolCategoryOf(tool)]);
           const now = whole ? undefined : decisions?.tools.find((d) => d.name === tool.name);
           return (
             <li key={tool.name} className="tool-rule">
@@ -235,12 +192,7 @@ function ToolRuleList({ connector, draft, decisions, orgName, onChange }: { conn
 
 /** The body to send: categories left at Allow and tools following their kind carry no rule. */
 function normalize(draft: Draft): Draft {
-  const categories: CategoryRules = {};
-  for (const c of CATEGORIES) {
-    const value = draft.categories[c];
-    if (value && value !== 'allow') categories[c] = value;
-  }
   const tools: Record<string, Decision> = {};
   for (const name of Object.keys(draft.tools).sort()) tools[name] = draft.tools[name]!;
-  return { categories, tools, disabled: draft.disabled };
+  return { categories: normalizeCategories(draft.categories), tools, disabled: draft.disabled };
 }

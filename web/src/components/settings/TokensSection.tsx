@@ -8,7 +8,7 @@ import { Button } from '../Button.tsx';
 import { ErrorNotice } from '../ErrorNotice.tsx';
 import { TextField } from '../TextField.tsx';
 import { useToasts } from '../Toasts.tsx';
-import { ConfirmDialog, CopyButton, Loaded, Panel, SelectField, useLoad } from './common.tsx';
+import { ConfirmDialog, CopyButton, Loaded, Panel, SelectField, useConfirmed, useLoad } from './common.tsx';
 
 const EXPIRY = [
   { value: '30', label: '30 days' },
@@ -29,9 +29,6 @@ export function TokensSection() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const [created, setCreated] = useState<{ secret: string; token: AccessToken } | undefined>();
-  const [revoking, setRevoking] = useState<AccessToken | undefined>();
-  const [revokeBusy, setRevokeBusy] = useState(false);
-  const [revokeError, setRevokeError] = useState<ApiError | undefined>();
   const shown = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -54,22 +51,11 @@ export function TokensSection() {
     }
   };
 
-  const revoke = async () => {
-    if (!revoking) return;
-    setRevokeBusy(true);
-    setRevokeError(undefined);
-    try {
-      await settingsApi.revokeToken(revoking.id);
-      toasts.success(`“${revoking.name}” is revoked`, 'Anything still using it is refused from now on.');
-      if (created?.token.id === revoking.id) setCreated(undefined);
-      setRevoking(undefined);
-      await reload();
-    } catch (err) {
-      setRevokeError(err as ApiError);
-    } finally {
-      setRevokeBusy(false);
-    }
-  };
+  const revoking = useConfirmed(async (token: AccessToken) => {
+    await settingsApi.revokeToken(token.id);
+    toasts.success(`“${token.name}” is revoked`, 'Anything still using it is refused from now on.');
+    if (created?.token.id === token.id) setCreated(undefined);
+  }, reload);
 
   return (
     <>
@@ -129,7 +115,7 @@ export function TokensSection() {
                       {t.revokedAt ? (
                         <Badge>Revoked {formatDate(t.revokedAt)}</Badge>
                       ) : (
-                        <Button variant="danger" onClick={() => setRevoking(t)}>
+                        <Button variant="danger" onClick={() => revoking.ask(t)}>
                           Revoke
                         </Button>
                       )}
@@ -142,16 +128,9 @@ export function TokensSection() {
         </Loaded>
       </Panel>
       <ConfirmDialog
-        open={revoking !== undefined}
-        title={`Revoke “${revoking?.name ?? ''}”?`}
+        {...revoking.dialog}
+        title={`Revoke “${revoking.target?.name ?? ''}”?`}
         confirmLabel="Revoke token"
-        busy={revokeBusy}
-        error={revokeError}
-        onConfirm={() => void revoke()}
-        onClose={() => {
-          setRevoking(undefined);
-          setRevokeError(undefined);
-        }}
       >
         <p>Anything using this token (scripts, AI apps) is refused at once. This cannot be undone: create a new token if you need one again.</p>
       </ConfirmDialog>

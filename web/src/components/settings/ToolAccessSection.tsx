@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../../api/client.ts';
 import { settingsApi, type ClientMode, type PinnedTool, type ToolAccess, type ToolAccessFigures, type ToolAccessMode } from '../../api/settings.ts';
 import type { ConnectorSummary } from '../../api/types.ts';
+import { MODE_LABELS } from '../../lib/labels.ts';
 import { useSession } from '../../session.tsx';
 import { Button } from '../Button.tsx';
 import { ErrorNotice } from '../ErrorNotice.tsx';
@@ -9,8 +10,6 @@ import { useToasts } from '../Toasts.tsx';
 import { formatNumber, Loaded, Panel, SelectField, useLoad } from './common.tsx';
 import { TrashIcon } from './icons.tsx';
 
-export const MODE_NAMES: Record<ToolAccessMode, string> = { auto: 'Auto', always: 'Always available', on_demand: 'On demand' };
-const LOADED_NAMES = { always: 'Always available', on_demand: 'On demand' } as const;
 
 interface Data {
   access: ToolAccess;
@@ -91,18 +90,18 @@ function ToolAccessForms({ data, orgSlug, orgName, onSaved }: { data: Data; orgS
                 onChange={() => {
                   if (busy) return;
                   setPendingMode(mode);
-                  void save('mode', { mode }, `${MODE_NAMES[mode]} is your default now`).finally(() => setPendingMode(undefined));
+                  void save('mode', { mode }, `${MODE_LABELS[mode]} is your default now`).finally(() => setPendingMode(undefined));
                 }}
               />
               <span className="mode-text">
-                <span className="mode-name">{MODE_NAMES[mode]}</span>
+                <span className="mode-name">{MODE_LABELS[mode]}</span>
                 <span className="muted small">{modeLine(mode, f)}</span>
               </span>
             </label>
           ))}
         </fieldset>
         <p id="mode-status" className="muted small" role="status">
-          {busy === 'mode' ? 'Saving…' : access.resolvesTo ? `Your apps get ${LOADED_NAMES[access.resolvesTo]} now${access.mode === 'auto' ? ' (Auto decides)' : ''}.` : ''}
+          {busy === 'mode' ? 'Saving…' : access.resolvesTo ? `Your apps get ${MODE_LABELS[access.resolvesTo]} now${access.mode === 'auto' ? ' (Auto decides)' : ''}.` : ''}
         </p>
         {error?.what === 'mode' ? <ErrorNotice error={error.error} title="The mode was not changed" /> : null}
       </Panel>
@@ -125,17 +124,17 @@ function ToolAccessForms({ data, orgSlug, orgName, onSaved }: { data: Data; orgS
                 <li key={`${app.kind}:${app.id}`} className="row">
                   <div className="row-text">
                     <p className="row-title">{app.name}</p>
-                    <p className="muted small">{app.kind === 'oauth' ? 'Signed in with OAuth' : 'Personal access token'}{current?.resolvesTo ? ` · gets ${LOADED_NAMES[current.resolvesTo]} now` : ''}</p>
+                    <p className="muted small">{app.kind === 'oauth' ? 'Signed in with OAuth' : 'Personal access token'}{current?.resolvesTo ? ` · gets ${MODE_LABELS[current.resolvesTo]} now` : ''}</p>
                   </div>
                   <SelectField
                     label={`Mode for ${app.name}`}
                     hideLabel
                     value={current?.mode ?? ''}
                     disabled={busy === 'clients'}
-                    options={[{ value: '', label: `Default (${MODE_NAMES[access.mode]})` }, ...(['auto', 'always', 'on_demand'] as const).map((m) => ({ value: m, label: MODE_NAMES[m] }))]}
+                    options={[{ value: '', label: `Default (${MODE_LABELS[access.mode]})` }, ...(['auto', 'always', 'on_demand'] as const).map((m) => ({ value: m, label: MODE_LABELS[m] }))]}
                     onChange={(mode) => {
                       const others: ClientMode[] = access.clients.filter((c) => !(c.kind === app.kind && c.id === app.id)).map(({ kind, id, mode: m }) => ({ kind, id, mode: m }));
-                      void save('clients', { clients: mode ? [...others, { kind: app.kind, id: app.id, mode }] : others }, `${app.name}: ${mode ? MODE_NAMES[mode] : 'follows your default'}`);
+                      void save('clients', { clients: mode ? [...others, { kind: app.kind, id: app.id, mode }] : others }, `${app.name}: ${mode ? MODE_LABELS[mode] : 'follows your default'}`);
                     }}
                   />
                 </li>
@@ -152,7 +151,7 @@ function ToolAccessForms({ data, orgSlug, orgName, onSaved }: { data: Data; orgS
 }
 
 function modeLine(mode: ToolAccessMode, f: ToolAccessFigures | null): string {
-  if (mode === 'auto') return f ? `Now: ${LOADED_NAMES[f.auto.resolvesTo]}. Every tool while they fit in ${formatNumber(f.budgetTokens)} tokens and you use fewer than 10 connectors; On demand beyond.` : 'Every tool while they fit the budget and you use fewer than 10 connectors; On demand beyond.';
+  if (mode === 'auto') return f ? `Now: ${MODE_LABELS[f.auto.resolvesTo]}. Every tool while they fit in ${formatNumber(f.budgetTokens)} tokens and you use fewer than 10 connectors; On demand beyond.` : 'Every tool while they fit the budget and you use fewer than 10 connectors; On demand beyond.';
   if (mode === 'always') return f ? `Every tool you may use: ${formatNumber(f.always.tools)} tools, ${formatNumber(f.always.tokens)} tokens.` : 'Every tool you may use.';
   return f ? `Search, call and suggest, plus pinned tools: ${formatNumber(f.onDemand.tools)} tools, ${formatNumber(f.onDemand.tokens)} tokens. The model finds the rest by search.` : 'Search, call and suggest, plus pinned tools; the model finds the rest by search.';
 }

@@ -193,6 +193,36 @@ export function ConfirmDialog({
   );
 }
 
+/**
+ * Something waiting for a confirmation (a row to revoke): `ask(target)` opens the dialog, whose props `dialog` holds;
+ * confirming runs `act`, closes the dialog when it succeeds, then runs `after` (a reload). A refusal stays in the
+ * dialog until it is closed.
+ */
+export function useConfirmed<T>(act: (target: T) => Promise<void>, after?: () => Promise<void>) {
+  const [target, setTarget] = useState<T | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>();
+  const confirm = async () => {
+    if (target === undefined) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await act(target);
+      setTarget(undefined);
+      await after?.();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const close = () => {
+    setTarget(undefined);
+    setError(undefined);
+  };
+  return { target, ask: setTarget, dialog: { open: target !== undefined, busy, error, onConfirm: () => void confirm(), onClose: close } };
+}
+
 /** An on/off switch (a button with role="switch"), its label beside it and an optional line under. */
 export function Switch({ checked, label, hint, busy, disabled, onChange }: { checked: boolean; label: string; hint?: ReactNode; busy?: boolean; disabled?: boolean; onChange: (next: boolean) => void }) {
   const labelId = useId();
