@@ -13,6 +13,7 @@ import type { EgressGuards } from '../upstream/egress.ts';
 import type { ToolAccessFiguresPort } from '../gateway/index.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { WebApp } from './web-app.ts';
+import type { RateLimiter } from '../shared/rate-limit.ts';
 
 /** Everything the HTTP layer needs, built once by the server and handed in. */
 export interface AppServices {
@@ -22,6 +23,8 @@ export interface AppServices {
   log: Logger;
   metrics: Metrics;
   throttle: LoginThrottle;
+  /** Requests per minute per person and organization (docs/operating.md#rate-limits); left out, no limit. */
+  rateLimit?: RateLimiter | undefined;
   sessions: SessionSettings;
   sso: SsoClient | undefined;
   connections: ConnectionService;

@@ -32,6 +32,8 @@ export interface Config {
   demo: boolean;
   shutdownGraceSeconds: number;
   gateway: ServerSettings['gateway'];
+  /** Requests per minute per person and per organization (0: off). */
+  rateLimits: ServerSettings['rateLimits'];
   /** Tool search: the embedding model for hybrid ranking, when the operator configured one. */
   toolSearch: ServerSettings['toolSearch'];
   /** The web chat: the model the operator configured, when one is. */
@@ -76,6 +78,8 @@ const ENV_VARS: ReadonlyArray<{ name: string; path: string[]; schema: z.ZodType 
     path: ['gateway', 'allowedHosts'],
     schema: z.string().transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
   },
+  { name: 'SWITCHBOARD_RATE_LIMIT_PERSON', path: ['rateLimits', 'personPerMinute'], schema: z.string().regex(/^\d{1,8}$/, { error: 'must be a whole number of requests per minute, e.g. 1200 (0 turns the limit off)' }).transform(Number) },
+  { name: 'SWITCHBOARD_RATE_LIMIT_ORG', path: ['rateLimits', 'organizationPerMinute'], schema: z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number of requests per minute, e.g. 12000 (0 turns the limit off)' }).transform(Number) },
   { name: 'SWITCHBOARD_EMBEDDING_PROVIDER', path: ['toolSearch', 'embedding', 'provider'], schema: z.enum(EMBEDDING_PROVIDERS) },
   { name: 'SWITCHBOARD_EMBEDDING_MODEL', path: ['toolSearch', 'embedding', 'model'], schema: z.string().trim().min(1) },
   { name: 'SWITCHBOARD_EMBEDDING_BASE_URL', path: ['toolSearch', 'embedding', 'baseUrl'], schema: modelBaseUrlEnvSchema },
@@ -184,6 +188,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     demo: s.demo.enabled,
     shutdownGraceSeconds: s.server.shutdownGraceSeconds,
     gateway: s.gateway,
+    rateLimits: s.rateLimits,
     toolSearch: s.toolSearch,
     chat: s.chat,
     sandbox: {

@@ -167,6 +167,16 @@ export const serverSettingsSchema = z.strictObject({
       mcpContextTokens: z.number().int().min(1_000).max(10_000_000).default(200_000),
     })
     .prefault({}),
+  /**
+   * Requests per minute, per person (every authenticated /mcp and /api/v1 request) and per organization (its members'
+   * /mcp requests together); 0 turns a limit off. Shared by every node through Redis when it is configured.
+   */
+  rateLimits: z
+    .strictObject({
+      personPerMinute: z.number().int().min(0).max(10_000_000).default(1200),
+      organizationPerMinute: z.number().int().min(0).max(100_000_000).default(12_000),
+    })
+    .prefault({}),
   /** Tool search (docs/tool-search.md): hybrid with an embedding model when one is configured, lexical otherwise. */
   toolSearch: z.strictObject({ embedding: embeddingSchema.optional() }).prefault({}),
   /** The web chat (docs/chat.md): the model it answers with. Without one the chat says how to configure it; everything else works. */

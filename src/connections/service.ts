@@ -159,6 +159,12 @@ export class ConnectionService {
     this.#credentials.deletePrefix(`${userId}\n`);
   }
 
+  /** Forgets every person's (after this node may have missed change notices). */
+  invalidateAll(): void {
+    this.#lists.clear();
+    this.#credentials.clear();
+  }
+
   async get(userId: string, slug: string): Promise<ConnectionSummary | undefined> {
     const row = await this.store.get(userId, slug);
     return row ? this.store.summary(row) : undefined;

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { keyFingerprint } from '../config/secret-key.ts';
 
@@ -69,7 +69,12 @@ export class Vault {
     const kek = deriveKek(secretKey);
     let rows = await db.selectFrom('vault_keys').selectAll().orderBy('id').execute();
     if (rows.length === 0) {
-      await createDataKey(db, kek);
+      // Nodes starting together on a new database: one creates the key, the others wait for it and read it.
+      await db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${FIRST_KEY_LOCK})`.execute(trx);
+        const existing = await trx.selectFrom('vault_keys').select('id').limit(1).execute();
+        if (existing.length === 0) await createDataKey(trx, kek);
+      });
       rows = await db.selectFrom('vault_keys').selectAll().orderBy('id').execute();
     }
     const keys = new Map<number, Buffer>();
@@ -127,10 +132,15 @@ export class Vault {
   }
 }
 
+/** An advisory lock id of our own (any 64-bit number no other code uses): "creating the first vault key". */
+const FIRST_KEY_LOCK = 7_346_210_511;
+
 async function createDataKey(db: Kysely<DB>, kek: Buffer): Promise<number> {
-  // The id goes into the wrapping AAD, so reserve it first.
-  const { id } = await db.insertInto('vault_keys').values({ wrapped_key: 'pending' }).returning('id').executeTakeFirstOrThrow();
-  await db.updateTable('vault_keys').set({ wrapped_key: seal(kek, randomBytes(32), wrapAad(id)) }).where('id', '=', id).execute();
+  // The id goes into the wrapping AAD, so take it from the sequence first; the row appears only with its key sealed in
+  // (another node opening the vault meanwhile must never read a half-made row).
+  const { rows } = await sql<{ id: string }>`select nextval(pg_get_serial_sequence('vault_keys', 'id')) as id`.execute(db);
+  const id = Number(rows[0]!.id);
+  await db.insertInto('vault_keys').values({ id, wrapped_key: seal(kek, randomBytes(32), wrapAad(id)) }).execute();
   return id;
 }
 

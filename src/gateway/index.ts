@@ -1,4 +1,7 @@
 import type { Hono } from 'hono';
+import { LocalClusterBus, type ClusterBus } from '../shared/cluster-bus.ts';
+import type { RateLimiter } from '../shared/rate-limit.ts';
+import type { EndedSessions } from './legacy-sessions.ts';
 import type { Kysely } from 'kysely';
 import type { AppEnv } from '../api/context.ts';
 import type { ConnectionService } from '../connections/service.ts';
@@ -40,6 +43,15 @@ export interface GatewayOptions {
   pool?: Omit<PoolOptions, 'events' | 'fetch'>;
   /** Policy, enablement and connection changes: each one tells the affected clients to list again. */
   changes?: PolicyChangeBus;
+  /**
+   * Notices between nodes (src/server/cluster-bus.ts): a connector's own change notices reach the person's clients
+   * on whichever node they are connected to. Left out, this node only.
+   */
+  cluster?: ClusterBus;
+  /** 2025 sessions ended by their clients, seen by every node (Redis); left out, this node's record. */
+  endedSessions?: EndedSessions | undefined;
+  /** Requests per minute per person and organization on /mcp; left out, no limit. */
+  rateLimit?: RateLimiter | undefined;
   /** Every connection to a connector goes through them (MCP sessions and relayed calls), by the connector's ranges. */
   egress?: EgressGuards;
   /** Tool access modes (docs/tool-access.md); left out, everyone is on Auto with nothing pinned and no directory to suggest from. */
@@ -64,13 +76,20 @@ export interface ToolAccessFiguresPort {
 /** The gateway core and the /mcp endpoint on top of it, ready to mount on the Switchboard app. */
 export function createGateway(options: GatewayOptions) {
   let endpoint: McpEndpoint | undefined;
+  const cluster = options.cluster ?? new LocalClusterBus(options.log);
+  const unsubscribeCluster = cluster.subscribe((event) => {
+    if (event.type === 'list-changed') endpoint?.listChanged(event.kind, event.userId);
+    else if (event.type === 'resource-updated') endpoint?.resourceUpdated(event.userId, event.uri);
+    else if (event.type === 'resync') for (const kind of ['tools', 'resources', 'prompts'] as const) endpoint?.listChanged(kind);
+  });
   const pool = new UpstreamPool({
     ...options.pool,
     // The connector's ranges are read at each request (from memory), so a range an owner removes stops at once.
     ...(options.egress ? { fetchFor: (target: { slug: string }) => (async (url, init) => options.egress!.for((await options.resolveConnector(target.slug))?.egressAllow).fetch(url, init)) as typeof fetch } : {}),
+    // The connector's session lives on this node; the person's clients may be on any node.
     events: {
-      onListChanged: (userId, _connector, kind) => endpoint?.listChanged(kind, userId),
-      onResourceUpdated: (userId, connector, uri) => endpoint?.resourceUpdated(userId, core.naming.resourceUri(connector, uri)),
+      onListChanged: (userId, _connector, kind) => void cluster.publish({ type: 'list-changed', kind, userId }),
+      onResourceUpdated: (userId, connector, uri) => void cluster.publish({ type: 'resource-updated', userId, uri: core.naming.resourceUri(connector, uri) }),
     },
   });
   const audit = new AuditLog(options.db, options.log);
@@ -136,6 +155,8 @@ export function createGateway(options: GatewayOptions) {
         sessionIdleMs: options.sessionIdleMs ?? 30 * 60_000,
         callTimeoutMs: options.pool?.callTimeoutMs ?? 300_000,
         forwardCalls: options.forwardCalls ?? true,
+        rateLimit: options.rateLimit,
+        endedSessions: options.endedSessions,
         onError: (err) => options.log.debug({ err: err.message }, 'mcp endpoint'),
         agentsFor: options.egress
           ? (connector: { egressAllow?: string[] }) => {
@@ -153,6 +174,7 @@ export function createGateway(options: GatewayOptions) {
     flushAudit: () => audit.flush(),
     async close() {
       unsubscribe?.();
+      unsubscribeCluster();
       await endpoint?.close();
       await pool.close();
       await audit.flush();

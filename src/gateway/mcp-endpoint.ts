@@ -21,12 +21,15 @@ import type { Agents } from '../upstream/http-post.ts';
 import { createRelayFront, type FrontPrincipal, type NodeHandler, type RelayAnswer } from './relay-front.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
-import { LegacySessions } from './legacy-sessions.ts';
+import { LegacySessions, type EndedSessions } from './legacy-sessions.ts';
+import { sessionIdCodec } from './session-id.ts';
 import { buildGatewayServer, type GatewayRequestState } from './mcp-server.ts';
 import { asPerson, PersonEventBus } from './person-event-bus.ts';
 import type { OnDemandDeps } from './on-demand-handlers.ts';
 import type { ToolAccessRequest } from './tool-access.ts';
 import { parseMode, TOOL_ACCESS_MODES, type McpClientRef } from './tool-access-mode.ts';
+import { rateLimitMessage, type RateLimiter } from '../shared/rate-limit.ts';
+import { RATE_LIMITED } from './relay-front.ts';
 
 /** Who is calling /mcp, as established by the endpoint's authentication. */
 export interface McpPrincipal {
@@ -56,6 +59,8 @@ export interface McpEndpointDeps {
   /** Seals 2026 `requestState` so every node can read what another node minted. */
   secretKey: Buffer;
   sessionIdleMs: number;
+  /** 2025 sessions ended by their clients, shared by every node (Redis); left out, this node's record. */
+  endedSessions?: EndedSessions | undefined;
   /** Tool calls without a per-connector limit end after this long. */
   callTimeoutMs?: number;
   /** Relay plain tool calls to 2026 connectors without re-hosting them (relay-front.ts); on by default. */
@@ -67,6 +72,8 @@ export interface McpEndpointDeps {
   agentsFor?: ((connector: GatewayConnector) => Agents) | undefined;
   /** Each request the relay front answered itself (metrics). */
   onRelayed?: (answer: RelayAnswer) => void;
+  /** Requests per minute per person and organization; left out, no limit. */
+  rateLimit?: RateLimiter | undefined;
   /** Tool access modes and the On demand tools (docs/tool-access.md); without them every tool is listed. */
   onDemand?: Omit<OnDemandDeps, 'toolsChanged'> | undefined;
 }
@@ -122,7 +129,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
   });
   const bus = new PersonEventBus();
   const forwarding = { core: deps.core, version: deps.version, callTimeoutMs: deps.callTimeoutMs ?? 300_000, requestState, agentsFor: deps.agentsFor };
-  const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs });
+  const sessions = new LegacySessions({ idleMs: deps.sessionIdleMs, codec: sessionIdCodec(deps.secretKey), ...(deps.endedSessions ? { ended: deps.endedSessions } : {}) });
   let listChanged: McpEndpoint['listChanged'] = () => {};
   const onDemand: OnDemandDeps | undefined = deps.onDemand ? { ...deps.onDemand, toolsChanged: (userId) => listChanged('tools', userId) } : undefined;
   const build = (caller: Caller, access: ToolAccessRequest, era: 'modern' | 'legacy', subscriptions?: Set<string>, resolvedTool?: GatewayTool) =>
@@ -158,7 +165,8 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const sessionId = request.headers.get('mcp-session-id');
     const parsed = body.ok ? { parsedBody: body.value } : {};
     if (sessionId) {
-      const session = sessions.get(sessionId);
+      // A session opened on another node (or on this one before a restart) is rebuilt from its id.
+      const session = sessions.get(sessionId) ?? (await sessions.restore(request, sessionId, caller, authInfo, (subscriptions) => build(caller, accessOf(authInfo), 'legacy', subscriptions)));
       // Another person's session id is answered exactly like an unknown one.
       if (!session || session.caller.userId !== caller.userId) return jsonRpcError(404, -32001, 'Session not found: it ended or belongs to another sign-in. Initialize a new session.');
       return session.transport.handleRequest(request, { authInfo, ...parsed });
@@ -194,6 +202,12 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     const requested = c.req.header('x-switchboard-org') ?? c.req.query('org');
     const orgId = await deps.organizationFor(principal.userId, requested);
     const caller: Caller = { userId: principal.userId, orgId, surface: 'mcp', requestId: c.get('requestId') };
+    const verdict = await deps.rateLimit?.take(caller.userId, orgId);
+    if (verdict && !verdict.ok) {
+      const refused = jsonRpcError(429, RATE_LIMITED, `${rateLimitMessage(verdict)} (reference ${caller.requestId})`);
+      refused.headers.set('retry-after', String(verdict.retryAfterSeconds));
+      return refused;
+    }
     // `?tools=auto|always|on_demand` on the URL: a person configures a client's mode where they paste the URL.
     const toolsParam = c.req.query('tools');
     const requestedMode = toolsParam === undefined ? undefined : parseMode(toolsParam);
@@ -227,6 +241,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
           origins,
           sessions,
           maxBody: MAX_BODY,
+          rateLimit: deps.rateLimit,
           ...(deps.onRelayed ? { onAnswered: deps.onRelayed } : {}),
           ...(deps.onRelayError ? { onError: deps.onRelayError } : {}),
         });

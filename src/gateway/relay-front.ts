@@ -6,6 +6,7 @@ import { forwardToolCall, MODERN, type ForwardDeps, type RelayedCall, type Tools
 import type { LegacySessions } from './legacy-sessions.ts';
 import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
 import { ON_DEMAND_TOOL_NAMES } from './on-demand-tools.ts';
+import type { RateLimiter } from '../shared/rate-limit.ts';
 
 /**
  * The front of `/mcp` on the Node server itself, before the web framework: a `tools/call` that can be relayed
@@ -52,10 +53,15 @@ export interface RelayFrontDeps {
   origins: string[];
   sessions: LegacySessions;
   maxBody: number;
+  /** Counts each request the front answers itself (the route counts what it hands on). */
+  rateLimit?: RateLimiter | undefined;
   /** Each relayed request once answered (metrics). */
   onAnswered?: (answer: RelayAnswer) => void;
   onError?: (err: Error, reference: string) => void;
 }
+
+/** The JSON-RPC error code of a request refused by a rate limit (server-defined range), with HTTP 429. */
+export const RATE_LIMITED = -32029;
 
 /** 2025 protocol versions whose sessions may have their calls relayed (the SDK's legacy ones). */
 const LEGACY_VERSIONS = new Set(['2025-11-25', '2025-06-18', '2025-03-26']);
@@ -126,6 +132,9 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     }
     const connector = await deps.core.forwardable(call.caller, tool);
     if (!connector) return handOn(req, res, next, raw);
+    // Over a limit: the route refuses it (a refusal counts nothing, so it refuses again), with its request log line.
+    const verdict = await deps.rateLimit?.take(call.caller.userId, call.caller.orgId);
+    if (verdict && !verdict.ok) return handOn(req, res, next, raw);
 
     const outcome = await forwardToolCall(deps.forwarding, { ...call, tool, connector }, res);
     if (outcome === 'ask-session') return handOn(req, res, next, raw);

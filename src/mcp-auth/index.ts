@@ -39,6 +39,8 @@ export interface McpAuthOptions {
   purgeIntervalMs?: number;
   /** Fetch used for Client ID Metadata Documents (default: oidc-provider's SSRF-protected fetch). */
   fetch?: typeof fetch;
+  /** A revocation inside the authorization server: other nodes must forget the tokens they accepted too. */
+  onRevoked?: () => void;
 }
 
 export interface McpAuth {
@@ -105,7 +107,12 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   const authenticate = mcpAuthenticator({ db, provider, publicUrl, mcpUrl });
   // Revocations inside the authorization server (a client revoking its token, a reused code revoking what it
   // gave) must apply at once, whatever the endpoint remembered.
-  for (const event of ['grant.revoked', 'access_token.destroyed']) provider.on(event, () => authenticate.forget());
+  for (const event of ['grant.revoked', 'access_token.destroyed']) {
+    provider.on(event, () => {
+      authenticate.forget();
+      options.onRevoked?.();
+    });
+  }
   const prm = protectedResourceMetadata(mcpUrl, issuer);
 
   /** Hands a request to oidc-provider; `path` overrides the request's own path (metadata aliases). */

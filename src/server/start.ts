@@ -21,8 +21,11 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import type { RelayAnswer } from '../gateway/relay-front.ts';
 import { connectRedis } from './redis.ts';
+import { clusterChannel, LocalClusterBus, policyChangesOver, RedisClusterBus, type ClusterBus } from '../shared/cluster-bus.ts';
+import { createRateLimiter, MemoryRateLimitStore, RedisRateLimitStore } from '../shared/rate-limit.ts';
 import type { DemoServiceHandle } from '../../demo/index.ts';
 import { RedisRefreshLock } from '../connections/refresh-lock.ts';
+import { RedisEndedSessions } from '../gateway/redis-ended-sessions.ts';
 import { ConnectionService } from '../connections/service.ts';
 import { Vault } from '../connections/vault.ts';
 import { syncSeedCatalog } from '../directory/seed.ts';
@@ -81,21 +84,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let redis: Redis | undefined;
   let vault: Vault;
   let demos: DemoServiceHandle[] = [];
-  const policyChanges = new InProcessPolicyChangeBus({ onError: (err) => log.warn({ err }, 'a policy change listener failed') });
+  const localChanges = new InProcessPolicyChangeBus({ onError: (err) => log.warn({ err }, 'a policy change listener failed') });
+  let cluster: ClusterBus | undefined;
   try {
     const migrations = await migrateToLatest(database.db);
     log.info({ database: database.describe, applied: migrations.applied, schema: migrations.current }, 'database ready');
     await checkKeyMatchesDatabase(database.db, secret.key);
     vault = await Vault.open(database.db, secret.key);
     await syncSeedCatalog(database.db, log);
-    if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log, { policyChanges });
-    if (config.redisUrl) redis = await connectRedis(config.redisUrl, log);
+    // Every node applies the bootstrap itself, so its notices need not travel.
+    if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log, { policyChanges: localChanges });
+    if (config.redisUrl) {
+      redis = await connectRedis(config.redisUrl, log);
+      cluster = await RedisClusterBus.connect(redis, log, clusterChannel(secret.key));
+    }
     if (config.demo) demos = await startDemos(database.db, config.dataDir, log);
   } catch (err) {
     await Promise.allSettled(demos.map((d) => d.close()));
-    await closeStorage(database, redis);
+    await closeStorage(database, redis, cluster);
     throw err;
   }
+  const bus = cluster ?? new LocalClusterBus(log);
+  const policyChanges = policyChangesOver(bus, localChanges);
+  const rateLimit = createRateLimiter(config.rateLimits, redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore(), {
+    onStoreError: onceEach((err) => log.warn({ err: err.message }, 'rate limits are not enforced while their store fails')),
+  });
 
   // Listen first: with PORT=0 the public URL is known only once the system has picked the port.
   let app: ReturnType<typeof createApp> | undefined;
@@ -107,7 +120,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ({ server, port } = await listen((req, env) => app!.fetch(req, env), (req, res, next) => (front ? front(req, res, next) : next(req, res)), config.host, config.port));
   } catch (err) {
     await Promise.allSettled(demos.map((d) => d.close()));
-    await closeStorage(database, redis);
+    await closeStorage(database, redis, cluster);
     throw err;
   }
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
@@ -119,7 +132,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     await stopServer(server, 0);
     await Promise.allSettled(demos.map((d) => d.close()));
-    await closeStorage(database, redis);
+    await closeStorage(database, redis, cluster);
     throw err;
   }
 
@@ -143,6 +156,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     redis,
     log,
     metrics: createMetrics(),
+    rateLimit,
     throttle: new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore(), config.auth.loginThrottle),
     sessions: { idleHours: config.auth.sessionIdleHours, maxHours: config.auth.sessionMaxHours },
     sso: config.auth.sso ? new SsoClient(database.db, config.auth.sso, publicUrl, log) : undefined,
@@ -164,9 +178,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
   if (!services.web) log.warn({ dir: WEB_DIST }, 'the web app is not built, so / serves the API only: run `npm run build:web` (npm start builds it when missing) and restart');
   app = createApp(services);
-  const mcpAuth = createMcpAuth({ db: database.db, publicUrl, secretKey: secret.key, log, throttle: services.throttle, sessions: services.sessions, sso: services.sso });
+  const mcpAuth = createMcpAuth({
+    db: database.db,
+    publicUrl,
+    secretKey: secret.key,
+    log,
+    throttle: services.throttle,
+    sessions: services.sessions,
+    sso: services.sso,
+    onRevoked: () => void bus.publish({ type: 'revoked' }),
+  });
   mcpAuth.mount(app);
-  services.credentialsRevoked = () => mcpAuth.forgetAcceptedTokens();
+  services.credentialsRevoked = () => void bus.publish({ type: 'revoked' });
   // The operator's embedding model for hybrid tool search: loaded only when configured (the AI SDK is not needed
   // otherwise). Their own service, like the database: not behind the egress guard (docs/networking.md).
   const embedding = config.toolSearch.embedding ? (await import('../toolsearch/embedding-provider.ts')).embeddingFromSettings(config.toolSearch.embedding) : undefined;
@@ -186,6 +209,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sessionIdleMs: config.gateway.sessionIdleMinutes * 60_000,
     pool: { callTimeoutMs: config.gateway.callTimeoutSeconds * 1000 },
     changes: policyChanges,
+    cluster: bus,
+    rateLimit,
+    ...(redis ? { endedSessions: new RedisEndedSessions(redis) } : {}),
     egress: guards,
     toolAccess: { settings: toolAccess.settings, directory: toolAccess.directory, contextTokens: config.gateway.mcpContextTokens },
     ...(embedding ? { embedding } : {}),
@@ -216,12 +242,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     { request: (request) => mcpAuth.authenticateMcpRequest(request), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
     { onRelayed: relayMetrics(services.metrics) },
   );
-  const forgetOnChange = policyChanges.subscribe((change) => {
+  const forgetCaches = () => {
     policy.invalidate();
     listings.clear();
     toolAccess.clear();
     orgEgress.clear();
+  };
+  const forgetOnChange = policyChanges.subscribe((change) => {
+    forgetCaches();
     if (change.kind === 'connection' && change.userId) services.connections.invalidate(change.userId);
+  });
+  const forgetOnClusterEvent = bus.subscribe((event) => {
+    if (event.type === 'revoked') mcpAuth.forgetAcceptedTokens();
+    else if (event.type === 'resync') {
+      forgetCaches();
+      services.connections.invalidateAll();
+      mcpAuth.forgetAcceptedTokens();
+    }
   });
 
   const purge = setInterval(() => {
@@ -240,9 +277,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing in-flight requests');
       await stopServer(server, config.shutdownGraceSeconds * 1000);
       forgetOnChange();
+      forgetOnClusterEvent();
+      policyChanges.detach();
       await Promise.allSettled([gateway.close(), mcpAuth.close(), ...demos.map((d) => d.close()), ...(sandbox ? [sandbox.close()] : [])]);
       await guards.close();
-      await closeStorage(database, redis);
+      await closeStorage(database, redis, bus);
       log.info('shutdown complete');
     })());
 
@@ -325,7 +364,18 @@ function stopServer(server: ServerType, graceMs: number): Promise<void> {
   });
 }
 
-async function closeStorage(database: Database, redis: Redis | undefined): Promise<void> {
+/** Logs a failure once per distinct message, not on every request while a store is down. */
+function onceEach(log: (err: Error) => void): (err: Error) => void {
+  let last: string | undefined;
+  return (err) => {
+    if (err.message === last) return;
+    last = err.message;
+    log(err);
+  };
+}
+
+async function closeStorage(database: Database, redis: Redis | undefined, cluster: ClusterBus | undefined): Promise<void> {
+  await cluster?.close();
   if (redis) await redis.quit().catch(() => redis.disconnect());
   await database.close();
 }

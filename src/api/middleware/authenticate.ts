@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AppError, unauthorized } from '../../shared/app-error.ts';
+import { rateLimitMessage } from '../../shared/rate-limit.ts';
 import { authenticateAccessToken } from '../../identity/access-tokens.ts';
 import { csrfMatches, resolveSession } from '../../identity/sessions.ts';
 import type { AppEnv, Principal } from '../context.ts';
@@ -53,6 +54,10 @@ export function authenticate(options: { required: boolean }): MiddlewareHandler<
       }
     }
     if (!principal && options.required) throw unauthorized(NOT_SIGNED_IN);
+    if (principal && services.rateLimit) {
+      const verdict = await services.rateLimit.take(principal.userId, undefined);
+      if (!verdict.ok) throw new AppError(429, 'rate_limited', rateLimitMessage(verdict), { retryAfterSeconds: verdict.retryAfterSeconds });
+    }
     c.set('principal', principal);
     await next();
   };
