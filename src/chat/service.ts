@@ -1,3 +1,4 @@
+import { MemoryLeaseLocks, type LeaseLocks } from '../shared/lease-lock.ts';
 import {
   consumeStream,
   convertToModelMessages,
@@ -93,7 +94,12 @@ export interface ChatServiceDeps {
   maxSteps?: number | undefined;
   /** The origin interactive apps (MCP Apps) render on, for the web app's host (docs/web.md); undefined: turned off. */
   appSandboxUrl?: string | undefined;
+  /** One answer at a time per conversation: across every node with Redis; this node's otherwise. */
+  locks?: LeaseLocks | undefined;
 }
+
+/** A turn's hold on its conversation; renewed while the answer runs, so a node that dies frees it within a minute. */
+const TURN_LEASE_MS = 60_000;
 
 export interface ChatStatus {
   configured: boolean;
@@ -188,11 +194,12 @@ const args = (input: unknown): Record<string, unknown> => (input && typeof input
  */
 export class ChatService {
   readonly #deps: ChatServiceDeps;
-  /** Conversations answering right now (on this node): a second turn waits for the first. */
-  readonly #busy = new Set<string>();
+  /** Conversations answering right now: a second turn waits for the first. */
+  readonly #locks: LeaseLocks;
 
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
+    this.#locks = deps.locks ?? new MemoryLeaseLocks();
   }
 
   status(): ChatStatus {
@@ -230,8 +237,13 @@ export class ChatService {
   }
 
   async delete(userId: string, id: string): Promise<void> {
-    if (this.#busy.has(id)) throw busy();
-    await deleteConversation(this.#deps.db, userId, id);
+    const lease = await this.#locks.acquire(id, TURN_LEASE_MS);
+    if (!lease) throw busy();
+    try {
+      await deleteConversation(this.#deps.db, userId, id);
+    } finally {
+      await lease.release();
+    }
   }
 
   async settings(userId: string, id: string, requestId: string): Promise<ConversationSettings> {
@@ -286,8 +298,13 @@ export class ChatService {
   async respond(userId: string, conversationId: string, requestId: string, request: TurnRequest): Promise<Response> {
     const model = this.#requireModel();
     const conversation = await getConversation(this.#deps.db, userId, conversationId);
-    if (this.#busy.has(conversation.id)) throw busy();
-    this.#busy.add(conversation.id);
+    const lease = await this.#locks.acquire(conversation.id, TURN_LEASE_MS);
+    if (!lease) throw busy();
+    const renewal = setInterval(() => void lease.renew().catch(() => false), TURN_LEASE_MS / 3);
+    const done = () => {
+      clearInterval(renewal);
+      void lease.release().catch(() => {});
+    };
     try {
       const stored = await getMessages(this.#deps.db, conversation.id);
       const plan = planTurn(stored, request, generateId);
@@ -314,14 +331,14 @@ export class ChatService {
           } catch (err) {
             log.error({ err }, 'the chat answer could not be stored');
           } finally {
-            this.#busy.delete(conversation.id);
+            done();
           }
         },
       });
       // The copy consumed here keeps the answer running to its end when the browser goes away, so it is stored whole.
       return createUIMessageStreamResponse({ stream, headers: { 'x-request-id': requestId }, consumeSseStream: ({ stream: copy }) => void consumeStream({ stream: copy }) });
     } catch (err) {
-      this.#busy.delete(conversation.id);
+      done();
       throw err;
     }
   }

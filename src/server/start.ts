@@ -26,6 +26,7 @@ import { createRateLimiter, MemoryRateLimitStore, RedisRateLimitStore } from '..
 import type { DemoServiceHandle } from '../../demo/index.ts';
 import { RedisRefreshLock } from '../connections/refresh-lock.ts';
 import { RedisEndedSessions } from '../gateway/redis-ended-sessions.ts';
+import { RedisLeaseLocks } from '../shared/lease-lock.ts';
 import { ConnectionService } from '../connections/service.ts';
 import { Vault } from '../connections/vault.ts';
 import { syncSeedCatalog } from '../directory/seed.ts';
@@ -236,6 +237,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log,
     changes: policyChanges,
     appSandboxUrl: sandbox?.url,
+    ...(redis ? { locks: new RedisLeaseLocks(redis, 'sb:chat-turn:') } : {}),
   });
   front = gateway.mount(
     app,
