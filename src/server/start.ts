@@ -14,6 +14,7 @@ import type { Config } from '../config/load.ts';
 import { checkKeyMatchesDatabase, resolveSecretKey } from '../config/secret-key.ts';
 import { openDatabase, targetFor, type Database } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { withStartupLock } from '../db/startup-lock.ts';
 import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from '../identity/login-throttle.ts';
 import { purgeExpiredSessions } from '../identity/sessions.ts';
 import { SsoClient } from '../identity/sso.ts';
@@ -92,9 +93,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log.info({ database: database.describe, applied: migrations.applied, schema: migrations.current }, 'database ready');
     await checkKeyMatchesDatabase(database.db, secret.key);
     vault = await Vault.open(database.db, secret.key);
-    await syncSeedCatalog(database.db, log);
-    // Every node applies the bootstrap itself, so its notices need not travel.
-    if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log, { policyChanges: localChanges });
+    await withStartupLock(database, async () => {
+      await syncSeedCatalog(database.db, log);
+      // Every node applies the bootstrap itself, so its notices need not travel.
+      if (config.configFile) await applyBootstrap(database.db, config.bootstrap, config.configFile, log, { policyChanges: localChanges });
+    });
     if (config.redisUrl) {
       redis = await connectRedis(config.redisUrl, log);
       cluster = await RedisClusterBus.connect(redis, log, clusterChannel(secret.key));
