@@ -79,7 +79,9 @@ export function createApiV1(): OpenAPIHono<AppEnv> {
 export function createApp(services: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestContext(services));
-  app.use('*', bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new AppError(413, 'payload_too_large', 'The request body is larger than 1 MiB; send less.'); } }));
+  // /mcp bounds its own bodies (4 MiB, as the MCP SDK does) and answers in JSON-RPC.
+  const limit = bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new AppError(413, 'payload_too_large', 'The request body is larger than 1 MiB; send less.'); } });
+  app.use('*', (c, next) => (c.req.path === '/mcp' ? next() : limit(c, next)));
   app.route('/', healthRoutes());
   app.route('/api/v1', createApiV1());
   // Switchboard's Client ID Metadata Document: its client_id at authorization servers that support CIMD.

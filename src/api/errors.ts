@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/database.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { AppEnv } from './context.ts';
 import { errorPage, wantsErrorPage } from './error-page.ts';
@@ -30,6 +31,16 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Not ready',
 };
 
+/**
+ * PostgreSQL (and PGlite) refuse a NUL character in text (22021) and in JSON (22P05). On the API such a value comes
+ * from the request (a `%00` in a path or query, a `\u0000` in a JSON string): the client's error, not a server failure.
+ */
+function isUnstorableText(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null || !('severity' in err)) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === '22021' || code === '22P05';
+}
+
 /** Writes the one error shape, and the log line that carries the same reference. */
 export function sendError(c: Context<AppEnv>, err: unknown): Response {
   const reference = c.get('requestId') ?? 'req_unknown';
@@ -50,6 +61,11 @@ export function sendError(c: Context<AppEnv>, err: unknown): Response {
       : `The request could not be read (${err.message}). Check it and send it again.`;
     return sendError(c, new AppError(err.status, err.status === 400 ? 'invalid_request' : 'bad_request', message));
   }
+  if (isUnstorableText(err)) {
+    return sendError(c, new AppError(400, 'invalid_request', 'The request contains a NUL character (\\u0000, %00) or another byte sequence that cannot be stored as text. Remove it and send the request again.'));
+  }
+  // A restart or a failover of PostgreSQL: nothing is wrong with the request, and it can be sent again shortly.
+  if (isDatabaseUnavailable(err)) return sendError(c, databaseUnavailable(err));
   log?.error({ reference, err }, 'unexpected error');
   const internal = { code: 'internal_error', message: `Something went wrong on our side. Try again; if it keeps happening, give your operator the reference ${reference}.`, reference };
   if (wantsErrorPage(c)) return errorPage(c, 500, internal);

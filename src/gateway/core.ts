@@ -5,7 +5,7 @@ import type { ConnectorTarget } from '../connections/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { DownstreamPeer } from '../upstream/downstream.ts';
-import { couldNotReach, type CallOptions, type UpstreamPool } from '../upstream/pool.ts';
+import { couldNotReach, failureOf, type CallOptions, type UpstreamPool } from '../upstream/pool.ts';
 import type { AuditLog } from './audit.ts';
 import { namingProfile, type NamingProfile, type NamingProfileName } from './naming.ts';
 import type { Decision, PersonPolicy, PolicyPort } from './policy-port.ts';
@@ -365,6 +365,6 @@ export class GatewayCore {
     }
     // The connector's own refusal of the request (a JSON-RPC error) reached it: that is not a reachability problem.
     if (err instanceof ProtocolError) return `The call to ${connector.name} failed: ${err.message}`;
-    return couldNotReach(connector, `failed (${(err as Error)?.message ?? String(err)})`, err).message;
+    return couldNotReach(connector, failureOf(err), err).message;
   }
 }

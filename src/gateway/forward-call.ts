@@ -3,6 +3,7 @@ import type { AuthInfo, ClientCapabilities, RequestStateCodec, ServerContext } f
 import { Cutoff, discard, httpPost, readText, type Agents, type PostAnswer } from '../upstream/http-post.ts';
 import { sendSigned, type CredentialSource } from '../upstream/mcp-client.ts';
 import { couldNotReach } from '../upstream/pool.ts';
+import { AppError } from '../shared/app-error.ts';
 import type { Caller, GatewayConnector, GatewayCore, GatewayTool } from './core.ts';
 import type { GatewayRequestState } from './mcp-server.ts';
 import { capResult, toolError, withoutProtocolMeta } from './results.ts';
@@ -85,7 +86,6 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
     call.era === 'modern'
       ? { ...message.params._meta, [CLIENT_INFO]: { name: 'switchboard', version: deps.version } }
       : { ...message.params._meta, [PROTOCOL_VERSION]: MODERN, [CLIENT_INFO]: { name: 'switchboard', version: deps.version }, [CLIENT_CAPABILITIES]: call.clientCapabilities ?? {} };
-  const body = JSON.stringify({ ...message, params: { ...message.params, name: tool.originalName, _meta: meta } });
   // Our own deadline, and the person's client going away, both end the exchange with the connector.
   const cutoff = new Cutoff();
   let timedOut = false;
@@ -120,6 +120,15 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
     return 'answered';
   };
 
+  let body: string;
+  try {
+    body = JSON.stringify({ ...message, params: { ...message.params, name: tool.originalName, _meta: meta } });
+  } catch {
+    // Arguments nested deeper than JSON.stringify can walk (a RangeError past some thousands of levels) cannot be
+    // sent on: a tool error like any other refused call, not a failure of the relay.
+    done();
+    return writeJson(failure(`${tool.originalName} was not called: its arguments are nested too deeply to send to ${connector.name}. Send flatter arguments.`));
+  }
   let upstream: PostAnswer;
   try {
     upstream = await credentialedPost(deps.core.credentials(caller.userId, connector.slug), connector.url, headers, body, cutoff, deps.agentsFor?.(connector));
@@ -135,6 +144,10 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
 
   /** The connector's answer as the person's client gets it; `undefined` when a 2025 client must be asked. */
   const rewrite = async (msg: JsonRpcAnswer): Promise<JsonRpcAnswer | undefined> => {
+    // What is relayed must be an answer to this call the person's client can read: anything else is the connector's
+    // fault, told as one (a result of the wrong shape would otherwise fail the client, or this relay, obscurely).
+    const wrong = answerProblem(msg, message.id);
+    if (wrong) return failure(deps.core.upstreamFailed(caller, connector, tool.originalName, couldNotReach(connector, `answered ${tool.originalName} with ${wrong}`)));
     if (msg.error !== undefined || !msg.result) {
       void deps.core.recordCall(caller, tool, 'error', started, 'the connector answered with a protocol error');
       return msg;
@@ -146,6 +159,7 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
       const requestState = await deps.requestState.mint({ tool: tool.name, approved: false, upstream: msg.result['requestState'] as string | undefined }, ctx);
       return { ...msg, result: { ...msg.result, requestState } };
     }
+    if (!isToolResult(msg.result)) return failure(deps.core.upstreamFailed(caller, connector, tool.originalName, couldNotReach(connector, `answered ${tool.originalName} with a result that is not a tool result`)));
     const capped = withoutProtocolMeta(capResult(msg.result as Parameters<typeof capResult>[0]));
     void deps.core.recordCall(caller, tool, capped.isError ? 'error' : 'ok', started);
     return { ...msg, result: finish(capped as unknown as Record<string, unknown>) };
@@ -155,15 +169,23 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
   if (type.startsWith('application/json')) {
     let msg: JsonRpcAnswer;
     try {
-      msg = JSON.parse(await readText(upstream.body, MAX_ANSWER)) as JsonRpcAnswer;
+      const text = await readText(upstream.body, MAX_ANSWER).catch((err: unknown) => {
+        throw timedOut ? cutOff() : couldNotReach(connector, `closed the connection in the middle of its answer to ${tool.originalName}`, err);
+      });
+      try {
+        msg = JSON.parse(text) as JsonRpcAnswer;
+      } catch (err) {
+        throw couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err);
+      }
     } catch (err) {
       done();
-      return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, timedOut ? cutOff() : couldNotReach(connector, `answered ${tool.originalName} with something that is not JSON`, err))));
+      return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, err)));
     }
     done();
     const answer = await rewrite(msg);
     if (!answer) return 'ask-session';
-    return writeJson(answer, upstream.status === 200 || upstream.status >= 400 ? upstream.status : 200);
+    // A connector's JSON-RPC error keeps its HTTP status; a result (a failure told as a tool error included) is a 200.
+    return writeJson(answer, answer.error !== undefined && upstream.status >= 400 ? upstream.status : 200);
   }
   if (type.startsWith('text/event-stream')) {
     const source = upstream.body;
@@ -186,10 +208,12 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
         send(data); // not JSON: relayed as it came
         return true;
       }
-      if (msg.id !== message.id || !('result' in msg || 'error' in msg)) {
+      if (!msg || typeof msg !== 'object' || !('result' in msg || 'error' in msg)) {
         send(data);
         return true;
       }
+      // An answer to some other request is not this client's (its SDK would drop it, or take it for another call).
+      if (msg.id !== message.id) return true;
       const answer = await rewrite(msg);
       if (!answer) {
         if (!opened) return false;
@@ -219,7 +243,14 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
     }
     // The connector stopped (timeout, reset) or ended without a result: the call still gets an answer.
     if (!answered) {
-      const reason = broken === undefined ? couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`) : timedOut ? cutOff() : broken;
+      const reason =
+        broken === undefined
+          ? couldNotReach(connector, `ended its answer to ${tool.originalName} without a result`)
+          : timedOut
+            ? cutOff()
+            : broken instanceof AppError
+              ? broken
+              : couldNotReach(connector, `closed the connection in the middle of its answer to ${tool.originalName}`, broken);
       send(JSON.stringify(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, reason))));
     }
     res.end();
@@ -228,6 +259,32 @@ export async function forwardToolCall(deps: ForwardDeps, call: RelayedCall, res:
   done();
   discard(upstream.body);
   return writeJson(failure(deps.core.upstreamFailed(caller, connector, tool.originalName, couldNotReach(connector, `answered ${tool.originalName} with HTTP ${upstream.status}`))));
+}
+
+/** Why a connector's JSON-RPC answer cannot be relayed as the answer to request `id`; undefined when it can. */
+function answerProblem(msg: unknown, id: string | number): string | undefined {
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return 'something that is not a JSON-RPC response';
+  const m = msg as Record<string, unknown>;
+  if (m['jsonrpc'] !== '2.0' || !('result' in m || 'error' in m)) return 'something that is not a JSON-RPC response';
+  if (m['id'] !== id) return `a response to another request (id ${JSON.stringify(m['id'])})`;
+  if ('error' in m) {
+    const e = m['error'] as Record<string, unknown> | null;
+    if (!e || typeof e !== 'object' || typeof e['code'] !== 'number' || typeof e['message'] !== 'string') return 'a JSON-RPC error that is not well-formed';
+  } else if (!m['result'] || typeof m['result'] !== 'object' || Array.isArray(m['result'])) return 'a result that is not a tool result';
+  return undefined;
+}
+
+/**
+ * The shape of a tool result, as far as relaying it needs (a list of content blocks, each with its type): enough to
+ * cap it and for the person's client to read it, without the cost of validating every block on every call.
+ */
+function isToolResult(result: Record<string, unknown>): boolean {
+  const content = result['content'];
+  // Left out, it is an empty list (the SDK's own default).
+  if (content === undefined) return result['isError'] === undefined || typeof result['isError'] === 'boolean';
+  if (!Array.isArray(content)) return false;
+  for (const block of content) if (!block || typeof block !== 'object' || typeof (block as { type?: unknown }).type !== 'string') return false;
+  return result['isError'] === undefined || typeof result['isError'] === 'boolean';
 }
 
 function credentialedPost(credentials: CredentialSource, url: string, headers: Record<string, string>, body: string, cutoff: Cutoff, agents: Agents | undefined): Promise<PostAnswer> {

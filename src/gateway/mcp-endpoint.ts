@@ -42,7 +42,8 @@ export interface McpPrincipal {
 }
 
 /** Authenticates an /mcp request, or answers it (401 with the challenge that starts OAuth discovery). */
-export type McpAuthenticator = (request: Request) => Promise<McpPrincipal | Response>;
+/** `reference` is the request's id: a refusal carries it, and the request's log line has it too. */
+export type McpAuthenticator = (request: Request, reference: string) => Promise<McpPrincipal | Response>;
 /** The same check on the Authorization header's value alone (the relay front's). */
 export type McpHeaderAuthenticator = (authorization: string | undefined, reference: string) => Promise<McpPrincipal | Response>;
 
@@ -197,7 +198,7 @@ export function mountMcpEndpoint(app: Hono<AppEnv>, deps: McpEndpointDeps): McpE
     // DNS-rebinding guard: a browser page on another site must not reach a local Switchboard.
     const rejected = hostHeaderValidationResponse(raw, hosts) ?? originValidationResponse(raw, origins);
     if (rejected) return rejected;
-    const principal = await deps.authenticate(raw);
+    const principal = await deps.authenticate(raw, c.get('requestId'));
     if (principal instanceof Response) return principal;
     const requested = c.req.header('x-switchboard-org') ?? c.req.query('org');
     const orgId = await deps.organizationFor(principal.userId, requested);

@@ -1,5 +1,7 @@
 import { acceptedContent, inputRequired, isInputRequiredResult, ProtocolError, Server, type InputRequests, type InputRequiredResult, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { currentRequestId } from '../audit/context.ts';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/database.ts';
 import { AppError } from '../shared/app-error.ts';
 import type { DownstreamPeer } from '../upstream/downstream.ts';
 import type { Caller, GatewayCore, GatewayTool } from './core.ts';
@@ -68,6 +70,11 @@ function page<T>(items: T[], key: (item: T) => string, cursor: string | undefine
 function asProtocolError(err: unknown): unknown {
   if (err instanceof ProtocolError) return err;
   if (err instanceof AppError) return new ProtocolError(err.code === 'unknown_tool' ? INVALID_PARAMS : INTERNAL_ERROR, err.message);
+  // The database restarting: said so, with the request's reference, rather than the driver's words (and address).
+  if (isDatabaseUnavailable(err)) {
+    const reference = currentRequestId();
+    return new ProtocolError(INTERNAL_ERROR, `${databaseUnavailable().message}${reference ? ` (reference ${reference})` : ''}`);
+  }
   const e = err as { code?: unknown; message?: unknown; data?: unknown };
   if (typeof e?.code === 'number' && typeof e.message === 'string') return new ProtocolError(e.code, e.message, e.data);
   return err;
@@ -140,6 +147,15 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
     return sealed(result, { tool: key, approved: false }, ctx);
   }
 
+  /**
+   * The caller of one request. A 2025 session's server is built once, at initialize; each of its requests still has
+   * its own reference (the request id its errors quote, its audit event and its log lines carry).
+   */
+  const callerOf = (ctx: ServerContext): Caller => {
+    const current = (ctx.http?.authInfo?.extra as { caller?: Caller } | undefined)?.caller;
+    return current?.requestId && current.userId === caller.userId && current.requestId !== caller.requestId ? { ...caller, requestId: current.requestId } : caller;
+  };
+
   const server = new Server(
     { name: 'switchboard', version: options.version },
     {
@@ -163,6 +179,7 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
    * request in its sealed state, so a state minted for one call is refused by any other.
    */
   async function runTool(tool: GatewayTool, args: Record<string, unknown> | undefined, ctx: ServerContext, key: string) {
+    const caller = callerOf(ctx);
     const state = ctx.mcpReq.requestState<GatewayRequestState>();
     if (state && state.tool !== key) throw new ProtocolError(INVALID_PARAMS, 'This requestState belongs to another tool call; start the call again.');
     const responses = ctx.mcpReq.inputResponses;
@@ -199,10 +216,10 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
    * (`connector__tool`), the refusal says why — the policy's block with its reason, or the connection to fix
    * with its link — as `tools/list` would have by leaving it out; undefined when it is no name we issued.
    */
-  async function refusalFor(name: string) {
+  async function refusalFor(name: string, ctx: ServerContext) {
     const parts = splitToolName(name);
     if (!parts || core.naming.toolName(parts.connector, parts.tool) !== name) return undefined;
-    return core.unavailable(caller, parts.connector, parts.tool);
+    return core.unavailable(callerOf(ctx), parts.connector, parts.tool);
   }
 
   /** `call_tool`: any tool the person may use, by name, through the same path as a direct call. */
@@ -216,7 +233,7 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
       throw err;
     });
     if (!tool) {
-      const refusal = await refusalFor(name);
+      const refusal = await refusalFor(name, ctx);
       if (refusal) return refusal;
       return toolError(`No tool named "${name}" is available to you. Find tools with ${SEARCH_TOOLS} and use the exact name it returns (like "connector__tool"); the connector may also be disconnected, not enabled, or the tool blocked by your organization.`);
     }
@@ -241,7 +258,7 @@ export function buildGatewayServer(options: GatewayServerOptions): Server {
       try {
         tool = options.resolvedTool?.name === name ? options.resolvedTool : await core.resolveTool(caller, name);
       } catch (err) {
-        const refusal = err instanceof AppError && err.code === 'unknown_tool' ? await refusalFor(name) : undefined;
+        const refusal = err instanceof AppError && err.code === 'unknown_tool' ? await refusalFor(name, ctx) : undefined;
         if (refusal) return refusal;
         throw err;
       }

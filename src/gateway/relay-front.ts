@@ -105,7 +105,10 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     if (h['mcp-protocol-version'] === MODERN) {
       if (message.params._meta?.['io.modelcontextprotocol/protocolVersion'] !== MODERN || h['mcp-name'] !== message.params.name) return handOn(req, res, next, raw);
       const requested = header(h['x-switchboard-org']) ?? orgQuery(req.url ?? '');
-      const caller: Caller = { userId: principal.userId, orgId: await deps.organizationFor(principal.userId, requested), surface: 'mcp', requestId: reference };
+      // An organization that is not the person's is the route's to refuse (403), like any request it doubts.
+      const orgId = await deps.organizationFor(principal.userId, requested).then((id) => ({ id }), () => undefined);
+      if (!orgId) return handOn(req, res, next, raw);
+      const caller: Caller = { userId: principal.userId, orgId: orgId.id, surface: 'mcp', requestId: reference };
       call = { message, headers: h, caller, authInfo, era: 'modern', answerHeaders: { 'x-request-id': reference } };
     } else {
       const sessionId = h['mcp-session-id'] as string;

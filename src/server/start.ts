@@ -244,7 +244,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   front = gateway.mount(
     app,
-    { request: (request) => mcpAuth.authenticateMcpRequest(request), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
+    { request: (request, reference) => mcpAuth.authenticateMcpRequest(request, { reference }), header: (authorization, reference) => mcpAuth.authenticateAuthorization(authorization, { reference }) },
     { onRelayed: relayMetrics(services.metrics) },
   );
   const forgetCaches = () => {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, ProtocolError, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
 import { currentDownstream } from './downstream.ts';
 
@@ -40,6 +41,119 @@ export function credentialedFetch(credentials: CredentialSource, base: FetchLike
       (headers) => base(input, withHeaders(init, headers)),
       (res) => res.body?.cancel().catch(() => {}),
     );
+}
+
+/**
+ * The request in progress on this async path (one `UpstreamPool` call), told when its answer can no longer come: the
+ * connector closed the connection or ended its event stream without answering it, or answered some other request.
+ * The SDK would wait out the whole timeout then (it cannot tell, and 300 s is the default), and report a timeout.
+ */
+interface AnswerWatch {
+  /** The JSON-RPC id of the watched request: the first request sent on this path (a signed retry sends it again). */
+  id?: string | number;
+  lost(how: string): void;
+}
+const answerWatch = new AsyncLocalStorage<AnswerWatch>();
+
+/** Runs `fn` (one request to a connector) with its answer watched: `lost` is called when it cannot come any more. */
+export function watchingAnswer<T>(lost: (how: string) => void, fn: () => Promise<T>): Promise<T> {
+  return answerWatch.run({ lost }, fn);
+}
+
+/** The id of a JSON-RPC request body (not of a notification, nor of the client's answer to a connector's request). */
+function requestIdOf(body: unknown): string | number | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const message = JSON.parse(body) as { id?: unknown; method?: unknown };
+    return typeof message.method === 'string' && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fetch that tells the watched request of this path (see `AnswerWatch`) when its answer is lost. */
+function answerWatchingFetch(base: FetchLike): FetchLike {
+  return async (input, init) => {
+    const watch = answerWatch.getStore();
+    if (!watch || init?.method !== 'POST') return base(input, init);
+    const id = requestIdOf(init.body);
+    if (id === undefined || (watch.id !== undefined && watch.id !== id)) return base(input, init);
+    watch.id = id;
+    const res = await base(input, init);
+    if (!res.ok || !res.body) return res;
+    const type = res.headers.get('content-type') ?? '';
+    if (type.startsWith('application/json')) {
+      const text = await res.text();
+      let answer: unknown;
+      try {
+        answer = JSON.parse(text);
+      } catch {
+        // The SDK fails the request itself (not JSON).
+      }
+      if (answer && typeof answer === 'object' && !Array.isArray(answer) && ('result' in answer || 'error' in answer) && (answer as { id?: unknown }).id !== id) {
+        watch.lost(`answered with a response to another request (id ${JSON.stringify((answer as { id?: unknown }).id)})`);
+      }
+      return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    }
+    if (type.startsWith('text/event-stream')) return new Response(untilAnswered(res.body, id, watch), { status: res.status, statusText: res.statusText, headers: res.headers });
+    return res;
+  };
+}
+
+/**
+ * The event stream of one request's answer, passed on as it comes, watched for that answer. A stream that ends or
+ * breaks without it loses it — unless its events carry ids, which the SDK resumes from (a server may close early).
+ */
+function untilAnswered(body: ReadableStream<Uint8Array>, id: string | number, watch: AnswerWatch): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let answered = false;
+  let resumable = false;
+  const scan = (text: string) => {
+    buffer += text.replace(/\r\n?/g, '\n');
+    let end: number;
+    while (!answered && (end = buffer.indexOf('\n\n')) !== -1) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      if (lines.some((line) => line.startsWith('id:') && line.slice(3).trim() !== '')) resumable = true;
+      const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n');
+      if (!data.includes('"id"')) continue;
+      try {
+        const message = JSON.parse(data) as { id?: unknown };
+        if (message.id === id && ('result' in message || 'error' in message)) answered = true;
+      } catch {
+        // not JSON: the SDK reports it
+      }
+    }
+    if (answered) buffer = '';
+  };
+  const lost = (how: string) => {
+    if (!answered && !resumable) watch.lost(how);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        lost('closed the connection in the middle of its answer');
+        controller.error(err);
+        return;
+      }
+      if (chunk.done) {
+        if (!answered) scan(`${decoder.decode()}\n\n`);
+        lost('ended its answer without a result');
+        controller.close();
+        return;
+      }
+      if (!answered) scan(decoder.decode(chunk.value, { stream: true }));
+      controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }
 
 /** What a connector tells the gateway outside any call: its lists changed, a subscribed resource changed. */
@@ -87,7 +201,7 @@ export async function openUpstream(url: string, credentials: CredentialSource, o
     const onUpdated = events.onResourceUpdated;
     client.setNotificationHandler('notifications/resources/updated', (notification) => onUpdated(notification.params.uri));
   }
-  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: credentialedFetch(credentials, options.fetch) });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: answerWatchingFetch(credentialedFetch(credentials, options.fetch)) });
   await client.connect(transport);
   return client;
 }

@@ -2,7 +2,7 @@ import { CLIENT_CAPABILITIES_META_KEY, type CallToolResult, type Client, type Cl
 import { AppError } from '../shared/app-error.ts';
 import { withDownstream, type DownstreamPeer } from './downstream.ts';
 import type { FetchLike } from '@modelcontextprotocol/client';
-import { openUpstream, type CredentialSource } from './mcp-client.ts';
+import { openUpstream, watchingAnswer, type CredentialSource } from './mcp-client.ts';
 
 export interface UpstreamTarget {
   /** The connector slug. */
@@ -48,6 +48,10 @@ export interface CallOptions {
 
 interface Entry {
   client: Promise<Client>;
+  /** Requests in progress on this session (see `#retire`). */
+  inflight: number;
+  /** Replaced after a failure: closed once its last request in progress ends. */
+  retired?: boolean;
   /** Set once connected: the era the connector speaks. */
   era?: 'modern' | 'legacy';
   tools?: { list: Tool[]; at: number };
@@ -65,6 +69,28 @@ export const couldNotReach = (target: UpstreamTarget, what: string, cause?: unkn
     cause,
     details: { connector: target.slug },
   });
+
+/**
+ * What went wrong with a connector's answer, in a few words that complete "<connector> …": never the connector's own
+ * error page or a validator's dump, which say nothing to the person and can be long.
+ */
+export function failureOf(err: unknown): string {
+  const e = err as { name?: unknown; message?: unknown; status?: unknown; cause?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const codes: unknown[] = [];
+  for (let c: unknown = err, depth = 0; c && typeof c === 'object' && depth < 4; c = (c as { cause?: unknown }).cause, depth++) codes.push((c as { code?: unknown }).code);
+  if (codes.includes('ECONNREFUSED')) return 'refused the connection: nothing answers at its address (is it running?)';
+  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) return 'could not be found: its host name does not resolve';
+  if (codes.includes('ECONNRESET') || codes.includes('UND_ERR_SOCKET') || message === 'terminated' || /other side closed|socket hang up/i.test(message)) {
+    return 'closed the connection in the middle of its answer';
+  }
+  if (e?.name === 'SdkHttpError' && typeof e.status === 'number') return `answered with HTTP ${e.status}`;
+  if (err instanceof SyntaxError) return 'answered with something that is not JSON';
+  const invalid = /^Invalid (result|request|notification|params) for ([\w/-]+)/.exec(message);
+  if (invalid) return `answered ${invalid[2]} with a ${invalid[1]} of the wrong shape`;
+  if (e?.name === 'ZodError') return 'answered with something that is not a JSON-RPC message';
+  return `failed (${message.length > 200 ? `${message.slice(0, 200)}…` : message})`;
+}
 
 /** Rejects after `ms` with `error()`, leaving the promise to settle (its result is ignored). */
 function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
@@ -86,6 +112,8 @@ function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise
  */
 export class UpstreamPool {
   readonly #entries = new Map<string, Entry>();
+  /** Retired sessions still finishing requests (closed with the pool, at the latest). */
+  readonly #retired = new Set<Entry>();
   readonly #connectTimeoutMs: number;
   readonly #callTimeoutMs: number;
   readonly #toolsTtlMs: number;
@@ -116,7 +144,7 @@ export class UpstreamPool {
         onResourceUpdated: (uri: string) => this.#events.onResourceUpdated?.(userId, target.slug, uri),
       };
       const client = within(openUpstream(target.url, credentials, { events, ...(this.#fetchFor ? { fetch: this.#fetchFor(target) } : this.#fetch ? { fetch: this.#fetch } : {}) }), this.#connectTimeoutMs, () => couldNotReach(target, `did not answer within ${this.#connectTimeoutMs / 1000} s`));
-      const created: Entry = { client };
+      const created: Entry = { client, inflight: 0 };
       entry = created;
       this.#entries.set(key, entry);
       client.then(
@@ -135,12 +163,32 @@ export class UpstreamPool {
     return this.#entries.get(`${userId}\n${connector}`)?.era;
   }
 
-  /** Drops a session (after a transport failure, a disconnect, new credentials). */
+  /** Drops a session at once, requests in progress included (a disconnect, new credentials). */
   async forget(userId: string, connector: string): Promise<void> {
     const key = `${userId}\n${connector}`;
     const entry = this.#entries.get(key);
     this.#entries.delete(key);
     await entry?.client.then((c) => c.close()).catch(() => {});
+  }
+
+  /**
+   * After a request failed (a timeout, a broken answer): the next request opens a new session, and this one is closed
+   * once the person's other requests in progress on it have ended. One call that hangs or breaks must not take the
+   * others down with it ("Connection closed"): each ends on its own terms.
+   */
+  async #retire(userId: string, connector: string, entry?: Entry): Promise<void> {
+    const key = `${userId}\n${connector}`;
+    const current = entry ?? this.#entries.get(key);
+    if (this.#entries.get(key) === current) this.#entries.delete(key);
+    if (!current || current.retired) return;
+    current.retired = true;
+    this.#retired.add(current);
+    if (current.inflight === 0) await this.#closeRetired(current);
+  }
+
+  async #closeRetired(entry: Entry): Promise<void> {
+    this.#retired.delete(entry);
+    await entry.client.then((c) => c.close()).catch(() => {});
   }
 
   async listTools(userId: string, target: UpstreamTarget, credentials: CredentialSource): Promise<ToolListing> {
@@ -163,14 +211,14 @@ export class UpstreamPool {
       entry.tools = { list: tools, at: Date.now() };
       return { tools, stale: false };
     } catch (err) {
-      await this.forget(userId, target.slug);
+      await this.#retire(userId, target.slug, entry);
       if (err instanceof AppError && err.code !== 'upstream_unreachable') throw err;
       if (previous) {
         // Keep the last good list under the new entry too, so it survives the reconnect.
         this.#entry(userId, target, credentials).tools = previous;
         return { tools: previous.list, stale: true, error: (err as Error).message };
       }
-      throw err instanceof AppError ? err : couldNotReach(target, `failed (${(err as Error).message})`, err);
+      throw err instanceof AppError ? err : couldNotReach(target, failureOf(err), err);
     }
   }
 
@@ -204,23 +252,34 @@ export class UpstreamPool {
   }
 
   async #request<T>(userId: string, target: UpstreamTarget, credentials: CredentialSource, what: string, timeoutMs: number, fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.#entry(userId, target, credentials).client;
+    const entry = this.#entry(userId, target, credentials);
+    const client = await entry.client;
+    entry.inflight++;
+    // A connector that breaks off its answer (or answers another request) fails the request now, not at its timeout.
+    let lose: (err: Error) => void = () => {};
+    const lost = new Promise<never>((_, reject) => (lose = reject));
+    lost.catch(() => {});
     try {
-      return await within(fn(client), timeoutMs, () => couldNotReach(target, `did not ${what} within ${Math.round(timeoutMs / 1000)} s`));
+      const answer = watchingAnswer((how) => lose(couldNotReach(target, how)), () => fn(client));
+      return await within(Promise.race([answer, lost]), timeoutMs, () => couldNotReach(target, `did not ${what} within ${Math.round(timeoutMs / 1000)} s`));
     } catch (err) {
       if (err instanceof AppError) {
-        if (err.code === 'upstream_unreachable') await this.forget(userId, target.slug);
+        if (err.code === 'upstream_unreachable') await this.#retire(userId, target.slug, entry);
         throw err;
       }
       const message = (err as Error).message ?? String(err);
       if (/timed? ?out/i.test(message)) throw couldNotReach(target, `did not ${what} within ${Math.round(timeoutMs / 1000)} s`, err);
       throw err;
+    } finally {
+      entry.inflight--;
+      if (entry.retired && entry.inflight === 0) void this.#closeRetired(entry);
     }
   }
 
   async close(): Promise<void> {
-    const entries = [...this.#entries.values()];
+    const entries = [...this.#entries.values(), ...this.#retired];
     this.#entries.clear();
+    this.#retired.clear();
     await Promise.allSettled(entries.map((e) => e.client.then((c) => c.close())));
   }
 }
