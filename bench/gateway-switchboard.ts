@@ -1,14 +1,19 @@
 /**
  * The Switchboard of `bench/gateway.ts`, run as its own process (spawned with an IPC channel): the
  * pattern of test/gateway/mcp-endpoint.test.ts — a temp data folder (PGlite) or a fresh PostgreSQL
- * database (`BENCH_DATABASE_URL`), a bootstrap file with one org, one owner and a personal access token,
+ * database (`BENCH_DATABASE_URL`), a bootstrap file with one org, one owner and a personal access token (and
+ * BENCH_PEOPLE − 1 members with a token each),
  * `startServer(loadConfig(…))`, then a no-auth listing for the upstream (`BENCH_UPSTREAM_URL`), enabled
- * for the org. Sends `{ready, url, token, tool, pid}` when it serves.
+ * for the org. Sends `{ready, url, token, tokens, tool, pid}` when it serves.
  *
  * Diagnostics on request (IPC messages), for `bench/gateway.ts --profile`:
  * - `trace-reset` / `trace-report`: every Kysely query the server runs is counted and timed (by SQL text).
  * - `profile-start` / `profile-stop`: the V8 CPU profiler over exactly the load window; the profile goes to `file`.
  * - `stages`: the gateway's per-call stages called one by one (same src functions, same database), timed.
+ * - `memory`: process.memoryUsage() after a full GC (when started with --expose-gc), for bench/idle-clients.ts.
+ *
+ * Other benches set BENCH_CONNECTORS (several connectors), BENCH_PEOPLE (several people), BENCH_DATA_DIR and
+ * BENCH_DATABASE_EXISTING (restarts on the same storage: bench/tools-list.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -33,33 +38,68 @@ import { UpstreamPool } from '../src/upstream/pool.ts';
 
 const TOKEN = 'sbp_bench_gateway_token_0001';
 const EMAIL = 'bench@bench.test';
+/**
+ * People in the organization (BENCH_PEOPLE, 1 by default): the owner above, then members `bench2@…` with tokens
+ * `sbp_bench_gateway_token_0002`, … — so many clients can be several people (a person keeps at most 50 2025 sessions).
+ */
+const PEOPLE = Math.max(1, Number(process.env.BENCH_PEOPLE ?? 1));
+const tokenOf = (i: number) => (i === 0 ? TOKEN : `sbp_bench_gateway_token_${String(i + 1).padStart(4, '0')}`);
+const TOKENS = Array.from({ length: PEOPLE }, (_, i) => tokenOf(i));
 const SLUG = 'bench-echo';
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
-if (!upstreamUrl || !process.send) throw new Error('bench/gateway-switchboard.ts is started by bench/gateway.ts (needs BENCH_UPSTREAM_URL and an IPC channel).');
+if (!upstreamUrl || !process.send) throw new Error('bench/gateway-switchboard.ts is started by a bench (needs BENCH_UPSTREAM_URL and an IPC channel).');
 const send = (message: unknown) => process.send!(message);
+/**
+ * The connectors (BENCH_CONNECTORS, JSON `[{slug, name, url}]`), each a no-auth listing enabled for the org; by
+ * default the one echo connector at BENCH_UPSTREAM_URL.
+ */
+const connectors = process.env.BENCH_CONNECTORS
+  ? (JSON.parse(process.env.BENCH_CONNECTORS) as Array<{ slug: string; name: string; url: string; description?: string }>)
+  : [{ slug: SLUG, name: 'Bench Echo', url: upstreamUrl, description: 'The bench upstream.' }];
 
-// Storage: a new data folder, and on PostgreSQL a new empty database (the server runs the migrations).
-const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-gw-'));
+// Storage: a new data folder, and on PostgreSQL a new empty database (the server runs the migrations). A bench that
+// restarts Switchboard on the same storage names it instead (BENCH_DATA_DIR, BENCH_DATABASE_EXISTING) and removes it itself.
+const keptDataDir = process.env.BENCH_DATA_DIR;
+const dataDir = keptDataDir ?? mkdtempSync(path.join(tmpdir(), 'sb-bench-gw-'));
+const removeDataDir = () => {
+  if (!keptDataDir) rmSync(dataDir, { recursive: true, force: true });
+};
 let databaseUrl: string | undefined;
 let databaseName: string | undefined;
 let dropDatabase = async () => {};
-if (process.env.BENCH_DATABASE_URL) {
+if (process.env.BENCH_DATABASE_EXISTING) {
+  databaseUrl = process.env.BENCH_DATABASE_EXISTING;
+  databaseName = new URL(databaseUrl).pathname.slice(1);
+} else if (process.env.BENCH_DATABASE_URL) {
   const fresh = await freshDatabase(process.env.BENCH_DATABASE_URL, 'sbbench_gw');
   databaseName = fresh.name;
   databaseUrl = fresh.url;
   dropDatabase = fresh.drop;
 }
 const bootstrap = path.join(dataDir, 'bootstrap.yaml');
-writeFileSync(bootstrap, `organizations:\n  - slug: bench\n    name: Bench\n    plan: team\n    members:\n      - { email: ${EMAIL}, role: owner, tokens: [${TOKEN}] }\n`);
+const others = TOKENS.slice(1).map((token, i) => `      - { email: bench${i + 2}@bench.test, role: member, tokens: [${token}] }\n`).join('');
+writeFileSync(bootstrap, `organizations:\n  - slug: bench\n    name: Bench\n    plan: team\n    members:\n      - { email: ${EMAIL}, role: owner, tokens: [${TOKEN}] }\n${others}`);
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
-// The upstream listens on 127.0.0.1, which the egress guard opens only when told to.
-const env: Record<string, string> = { SWITCHBOARD_DATA_DIR: dataDir, PORT: '0', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: logLevel, SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+// The upstream listens on 127.0.0.1, which the egress guard opens only when told to. The request-rate limits are
+// raised far above what the bench sends (not switched off, so their cost per request is still measured).
+const env: Record<string, string> = {
+  SWITCHBOARD_DATA_DIR: dataDir,
+  PORT: '0',
+  SWITCHBOARD_DEMO: 'off',
+  LOG_LEVEL: logLevel,
+  SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
+  SWITCHBOARD_RATE_LIMIT_PERSON: '10000000',
+  SWITCHBOARD_RATE_LIMIT_ORG: '100000000',
+  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+};
 // Logs go where `switchboard serve` sends them (stdout, which bench/gateway.ts discards).
 const log = createLogger(logLevel);
 const server = await startServer(loadConfig({ env, configFile: bootstrap }), { logger: log });
 const db = server.services.database.db;
-await upsertListing(db, { slug: SLUG, name: 'Bench Echo', tagline: 'Echo', description: 'The bench upstream.', category: 'other', mcpUrl: upstreamUrl, authKind: 'none', source: 'import', origin: 'bench:echo' });
-await enableConnector(db, OPERATOR, 'bench', SLUG);
+for (const c of connectors) {
+  await upsertListing(db, { slug: c.slug, name: c.name, tagline: c.name, description: c.description ?? `${c.name} (bench upstream).`, category: 'other', mcpUrl: c.url, authKind: 'none', source: 'import', origin: `bench:${c.slug}` });
+  await enableConnector(db, OPERATOR, 'bench', c.slug);
+}
 const userId = (await db.selectFrom('users').select('id').where('email', '=', EMAIL).executeTakeFirstOrThrow()).id;
 const orgId = (await db.selectFrom('organizations').select('id').where('slug', '=', 'bench').executeTakeFirstOrThrow()).id;
 const tool = namespacedToolName(SLUG, 'echo');
@@ -186,10 +226,16 @@ process.on('message', async (raw) => {
       send({ type: 'profile-stop' });
     } else if (message.type === 'stages') {
       send({ type: 'stages', stages: await stages(message.n ?? 300) });
+    } else if (message.type === 'memory') {
+      // Started with --expose-gc: a full collection first, so heap figures are live objects, not garbage.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) for (let i = 0; i < 3; i++) gc();
+      const m = process.memoryUsage();
+      send({ type: 'memory', gc: gc !== undefined, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
     } else if (message.type === 'stop') {
       await server.close();
       await dropDatabase();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
       send({ type: 'stopped' });
       process.exit(0);
     }
@@ -202,9 +248,9 @@ process.on('disconnect', () => {
     .close()
     .then(dropDatabase)
     .finally(() => {
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
       process.exit(0);
     });
 });
 
-send({ type: 'ready', url: server.url, token: TOKEN, tool, pid: process.pid, storage: server.services.database.kind, database: databaseName });
+send({ type: 'ready', url: server.url, token: TOKEN, tokens: TOKENS, tool, pid: process.pid, storage: server.services.database.kind, database: databaseName });
