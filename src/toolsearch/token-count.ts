@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
 /**
@@ -14,8 +15,24 @@ export interface ToolDefinitionLike {
   inputSchema?: unknown;
 }
 
+/**
+ * Counts by content, remembered across lists: a person's list is rebuilt on every change (new objects, same
+ * definitions), and tokenizing 1,000 definitions again took ~40 ms (BENCHMARKS.md, tools/list after a change).
+ * Keyed by a hash of the text, so the cache holds counts, not definitions.
+ */
+const counted = new Map<string, number>();
+const MOST_COUNTED = 50_000;
+
 export function toolDefinitionTokens(tool: ToolDefinitionLike): number {
-  return countTokens(JSON.stringify({ name: tool.name, ...(tool.title ? { title: tool.title } : {}), description: tool.description ?? '', input_schema: tool.inputSchema ?? { type: 'object' } }));
+  const text = JSON.stringify({ name: tool.name, ...(tool.title ? { title: tool.title } : {}), description: tool.description ?? '', input_schema: tool.inputSchema ?? { type: 'object' } });
+  const key = createHash('sha1').update(text).digest('base64');
+  let tokens = counted.get(key);
+  if (tokens === undefined) {
+    tokens = countTokens(text);
+    if (counted.size >= MOST_COUNTED) counted.delete(counted.keys().next().value!);
+    counted.set(key, tokens);
+  }
+  return tokens;
 }
 
 export function toolDefinitionsTokens(tools: readonly ToolDefinitionLike[]): number {

@@ -55,7 +55,14 @@ interface Entry {
   /** Set once connected: the era the connector speaks. */
   era?: 'modern' | 'legacy';
   tools?: { list: Tool[]; at: number };
+  /** The list being fetched now: concurrent lists share it. */
+  listing?: Promise<ToolListing>;
+  /** Why the last list failed (the connector is down): `tools` is the last good one, served marked stale. */
+  failure?: string;
 }
+
+/** A list older than its TTL is served while a fresh one is fetched, up to this many TTLs old (then the list waits). */
+const SERVE_AGED_TTLS = 10;
 
 export interface ToolListing {
   tools: Tool[];
@@ -193,7 +200,21 @@ export class UpstreamPool {
 
   async listTools(userId: string, target: UpstreamTarget, credentials: CredentialSource): Promise<ToolListing> {
     const entry = this.#entry(userId, target, credentials);
-    if (entry.tools && Date.now() - entry.tools.at < this.#toolsTtlMs) return { tools: entry.tools.list, stale: false };
+    const age = entry.tools ? Date.now() - entry.tools.at : Infinity;
+    if (entry.tools && age < this.#toolsTtlMs) return { tools: entry.tools.list, stale: false };
+    const listing = (entry.listing ??= this.#fetchTools(userId, target, credentials, entry).finally(() => {
+      entry.listing = undefined;
+    }));
+    // Past its TTL but recent: answer with it now and let the fresh list replace it (every 60 s a person's whole
+    // tools/list would otherwise wait for all their connectors to list again).
+    if (entry.tools && age < this.#toolsTtlMs * SERVE_AGED_TTLS) {
+      listing.catch(() => {});
+      return { tools: entry.tools.list, stale: entry.failure !== undefined, ...(entry.failure !== undefined ? { error: entry.failure } : {}) };
+    }
+    return listing;
+  }
+
+  async #fetchTools(userId: string, target: UpstreamTarget, credentials: CredentialSource, entry: Entry): Promise<ToolListing> {
     const previous = entry.tools;
     try {
       const client = await entry.client;
@@ -215,7 +236,9 @@ export class UpstreamPool {
       if (err instanceof AppError && err.code !== 'upstream_unreachable') throw err;
       if (previous) {
         // Keep the last good list under the new entry too, so it survives the reconnect.
-        this.#entry(userId, target, credentials).tools = previous;
+        const next = this.#entry(userId, target, credentials);
+        next.tools = previous;
+        next.failure = (err as Error).message;
         return { tools: previous.list, stale: true, error: (err as Error).message };
       }
       throw err instanceof AppError ? err : couldNotReach(target, failureOf(err), err);
