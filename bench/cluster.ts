@@ -25,7 +25,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Redis } from 'ioredis';
 import { startUpstream } from './children.ts';
 import { freshDatabase } from './fresh-database.ts';
-import { boxBusyMs, cleanUpOnExit, codeVersion, cpuMs, ROOT, spawnGroup, stopGroup } from './proc.ts';
+import { boxBusyMs, cleanUpOnExit, codeVersion, cpuMs, freePort, ROOT, spawnGroup, stopGroup, waitForPort } from './proc.ts';
 
 const { values: flags } = parseArgs({
   options: { rounds: { type: 'string' }, window: { type: 'string' }, clients: { type: 'string' }, era: { type: 'string' }, 'max-seconds': { type: 'string' } },
@@ -66,26 +66,19 @@ interface NodeProcess {
 }
 
 async function startNode(env: Record<string, string>): Promise<NodeProcess> {
-  const child = spawnGroup(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), 'serve'], { cwd: ROOT, env: { ...process.env, ...env, SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'sb-bench-node-')) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (const line of buffered.split('\n').slice(0, -1)) {
-        if (line.includes('Switchboard is running')) {
-          resolve(String((JSON.parse(line) as { url: string }).url));
-          return;
-        }
-      }
-      buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`switchboard serve exited with ${code} before it was ready`)));
+  // A port of our own, so readiness does not depend on the log level (the URL line is an info line).
+  const port = await freePort();
+  const child = spawnGroup(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'sb-bench-node-')) },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  // Its log lines (one per tool call, as `npm start` writes them) are read and dropped, as a log shipper would.
-  child.stdout!.removeAllListeners('data');
+  // Its log lines (one per tool call at info, as `npm start` writes them) are read and dropped, as a log shipper would.
   child.stdout!.resume();
-  return { url, pid: child.pid!, stop: () => stopGroup(child) };
+  await waitForPort(port, 60_000, child);
+  // The port opens a moment before the routes are mounted.
+  for (let i = 0; i < 300 && !(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopGroup(child) };
 }
 
 async function connect(url: string, token: string): Promise<Client> {
@@ -141,8 +134,7 @@ async function main() {
     SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
     SWITCHBOARD_DEMO: 'off',
     SWITCHBOARD_SANDBOX: 'off',
-    LOG_LEVEL: 'info',
-    PORT: '0',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     // Counted (one Redis script call per request, as in production) but never refusing the bench's load.
     SWITCHBOARD_RATE_LIMIT_PERSON: '10000000',
     SWITCHBOARD_RATE_LIMIT_ORG: '10000000',
@@ -204,7 +196,7 @@ async function main() {
           bench: 'cluster',
           machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
           code: codeVersion(),
-          method: { era: ERA, clients: CLIENTS, people: CLIENTS, rounds: ROUNDS, window_s: WINDOW_MS / 1000, storage: 'postgresql + redis', log_level: 'info', split: 'clients alternate between the nodes (no balancer process)' },
+          method: { era: ERA, clients: CLIENTS, people: CLIENTS, rounds: ROUNDS, window_s: WINDOW_MS / 1000, storage: 'postgresql + redis', log_level: process.env.BENCH_LOG_LEVEL ?? 'info', split: 'clients alternate between the nodes (no balancer process)' },
           one_node: one,
           two_nodes: two,
           two_vs_one: {
