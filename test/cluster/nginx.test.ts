@@ -144,6 +144,8 @@ describe.skipIf(skip)(`two nodes behind nginx, configured as docs/examples/nginx
         expect((result.content as Array<{ text: string }>)[0]!.text).toBe(`beta: n${i}`);
       }
       await client.close();
+      // Log lines are written in batches (at most 100 ms late).
+      await expect.poll(() => calls().reduce((sum, n, i) => sum + n - before[i]!, 0)).toBe(10);
       const served = calls().map((n, i) => n - before[i]!);
       expect(served.reduce((a, b) => a + b, 0)).toBe(10);
       expect(served.every((n) => n > 0), `tool calls per node: ${served.join(', ')}`).toBe(true);

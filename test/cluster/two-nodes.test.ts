@@ -99,6 +99,8 @@ describe.skipIf(skip)(`two nodes behind a round-robin balancer${skip ? ` (${reas
       expect((await c.listTools()).tools.map((t) => t.name)).toContain('beta__echo');
       await c.close();
       // Round robin with no affinity: both nodes served this client's calls (a 2025 session included).
+      // Log lines are written in batches (at most 100 ms late).
+      await expect.poll(() => nodes.reduce((sum, n, i) => sum + toolCalls(n) - before[i]!, 0)).toBe(12);
       const served = nodes.map((n, i) => toolCalls(n) - before[i]!);
       expect(served.every((n) => n > 0), `tool calls per node: ${served.join(', ')}`).toBe(true);
       expect(served.reduce((a, b) => a + b, 0)).toBe(12);
