@@ -301,9 +301,9 @@ export class ChatService {
     const lease = await this.#locks.acquire(conversation.id, TURN_LEASE_MS);
     if (!lease) throw busy();
     const renewal = setInterval(() => void lease.renew().catch(() => false), TURN_LEASE_MS / 3);
-    const done = () => {
+    const done = async () => {
       clearInterval(renewal);
-      void lease.release().catch(() => {});
+      await lease.release().catch(() => {});
     };
     try {
       const stored = await getMessages(this.#deps.db, conversation.id);
@@ -331,14 +331,14 @@ export class ChatService {
           } catch (err) {
             log.error({ err }, 'the chat answer could not be stored');
           } finally {
-            done();
+            await done();
           }
         },
       });
       // The copy consumed here keeps the answer running to its end when the browser goes away, so it is stored whole.
       return createUIMessageStreamResponse({ stream, headers: { 'x-request-id': requestId }, consumeSseStream: ({ stream: copy }) => void consumeStream({ stream: copy }) });
     } catch (err) {
-      done();
+      await done();
       throw err;
     }
   }

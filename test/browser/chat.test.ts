@@ -374,6 +374,8 @@ describe.skipIf(check.skip)(`the chat ${check.reason}`, () => {
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { level: 1, name: 'New chat' }).waitFor();
     expect((await api(MIA.token, `/chat/conversations/${id}`)).status).toBe(404);
+    // The list reloads after the deletion: the link goes (and stays gone).
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Markdown check/ }).waitFor({ state: 'detached', timeout: 5_000 });
     expect(await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Markdown check/ }).count()).toBe(0);
   });
 
