@@ -6,6 +6,7 @@ import { forwardToolCall, MODERN, type ForwardDeps, type RelayedCall, type Tools
 import type { LegacySessions } from './legacy-sessions.ts';
 import { HEADER_MISMATCH, paramDeclarations, paramHeaderMismatch } from './param-headers.ts';
 import { ON_DEMAND_TOOL_NAMES } from './on-demand-tools.ts';
+import { parseMode } from './tool-access-mode.ts';
 import type { RateLimiter } from '../shared/rate-limit.ts';
 
 /**
@@ -86,7 +87,10 @@ export function createRelayFront(deps: RelayFrontDeps): (req: IncomingMessage, r
     if (!(length > 0 && length <= deps.maxBody)) return false;
     const accept = h.accept ?? '';
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
-    if (!(h['content-type'] ?? '').startsWith('application/json')) return false;
+    // The media type itself, as the route's SDK checks it (`application/jsonx` is not JSON).
+    if ((h['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase() !== 'application/json') return false;
+    // A `?tools=` the route would refuse (400) is the route's to answer.
+    if (url.includes('tools=') && !validToolsParam(url)) return false;
     if (!allowedHost(h.host ?? '')) return false;
     return h.origin === undefined || allowedOrigin(h.origin);
   }
@@ -213,6 +217,11 @@ function parseCall(raw: Buffer): ToolsCallMessage | undefined {
 }
 
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+function validToolsParam(url: string): boolean {
+  const values = new URLSearchParams(url.slice(url.indexOf('?') + 1)).getAll('tools');
+  return values.length <= 1 && values.every((v) => parseMode(v) !== undefined);
+}
 
 function orgQuery(url: string): string | undefined {
   const at = url.indexOf('?');

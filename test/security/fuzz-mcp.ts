@@ -160,9 +160,6 @@ export const MCP_CASES: Record<string, { weight: number; make: McpGenerator }> =
       if (mutation === 0) {
         const type = rng.pick([undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'json', '', 'application/xml']);
         set('content-type', type);
-        // The relay front takes any type that starts with application/json, where the route would answer 415:
-        // reported, not a security matter.
-        if (relayable && era === MODERN && type === 'application/jsonx') expect = 'any';
       }
       else if (mutation === 1) {
         // Two content types: whichever the server reads, it must not choke.
@@ -202,9 +199,6 @@ export const MCP_CASES: Record<string, { weight: number; make: McpGenerator }> =
         path = rng.pick(['/mcp?tools=garbage', '/mcp?tools=', '/mcp?org=nope', `/mcp?org=${ctx.org}&org=nope`, '/mcp?%ff=%fe', '/mcp?tools=always&tools=garbage', '/mcp?' + 'a=1&'.repeat(500)]);
         // The first of repeated parameters counts (so `org=acme&org=nope` is acme's); a bad first value is refused.
         expect = /^\/mcp\?(tools=garbage|tools=$|org=nope$)/.test(path) ? 'error' : 'any';
-        // The relay front does not read ?tools= (a mode changes what is listed, not what may be called), so a 2026
-        // call it relays is answered even with a bad value the route would refuse: reported, not a security matter.
-        if (relayable && era === MODERN && path.includes('tools=')) expect = 'any';
       }
       // An empty `x-switchboard-org` (spaces are trimmed) names the default organization: the request is valid.
       if (mutation === 8 && headers.some(([n, v]) => n === 'x-switchboard-org' && v.trim() === '')) expect = 'any';
