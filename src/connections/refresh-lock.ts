@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RedisLeaseLocks } from '../shared/lease-lock.ts';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
@@ -38,24 +39,15 @@ export class DatabaseRefreshLock implements RefreshLock {
   }
 }
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-
 /** The same lease in Redis, when configured: no database write per refresh attempt. */
 export class RedisRefreshLock implements RefreshLock {
-  readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #leases: RedisLeaseLocks;
   constructor(redis: Redis, prefix = 'sb:refresh-lock:') {
-    this.#redis = redis;
-    this.#prefix = prefix;
+    this.#leases = new RedisLeaseLocks(redis, prefix);
   }
 
   async tryAcquire(connectionId: string, leaseMs: number) {
-    const owner = randomUUID();
-    const key = this.#prefix + connectionId;
-    const ok = await this.#redis.set(key, owner, 'PX', leaseMs, 'NX');
-    if (ok !== 'OK') return undefined;
-    return async () => {
-      await this.#redis.eval(RELEASE, 1, key, owner);
-    };
+    const lease = await this.#leases.acquire(connectionId, leaseMs);
+    return lease ? () => lease.release() : undefined;
   }
 }

@@ -1,16 +1,15 @@
 import { Redis } from 'ioredis';
 import { redactUrl } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
+import { distinctFailures } from '../observability/distinct-failures.ts';
 
 /** Connects at start so a wrong REDIS_URL fails loudly now rather than at the first sign-in. */
 export async function connectRedis(url: string, log: Logger): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 2 });
-  let lastError: Error | undefined;
-  redis.on('error', (err: Error) => {
-    // ioredis reconnects by itself; log each distinct failure once rather than on every retry.
-    if (err.message !== lastError?.message) log.warn({ err: err.message }, 'Redis connection problem');
-    lastError = err;
-  });
+  // ioredis reconnects by itself; each distinct failure is logged once rather than on every retry.
+  const failures = distinctFailures((err) => log.warn({ err: err.message }, 'Redis connection problem'));
+  redis.on('error', failures.report);
+  redis.on('ready', failures.reset);
   try {
     await redis.connect();
     await redis.ping();

@@ -22,6 +22,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import type { RelayAnswer } from '../gateway/relay-front.ts';
 import { connectRedis } from './redis.ts';
+import { distinctFailures } from '../observability/distinct-failures.ts';
 import { clusterChannel, LocalClusterBus, policyChangesOver, RedisClusterBus, type ClusterBus } from '../shared/cluster-bus.ts';
 import { createRateLimiter, MemoryRateLimitStore, RedisRateLimitStore } from '../shared/rate-limit.ts';
 import type { DemoServiceHandle } from '../../demo/index.ts';
@@ -111,7 +112,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const bus = cluster ?? new LocalClusterBus(log);
   const policyChanges = policyChangesOver(bus, localChanges);
   const rateLimit = createRateLimiter(config.rateLimits, redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore(), {
-    onStoreError: onceEach((err) => log.warn({ err: err.message }, 'rate limits are not enforced while their store fails')),
+    onStoreError: distinctFailures((err) => log.warn({ err: err.message }, 'rate limits are not enforced while their store fails')).report,
   });
 
   // Listen first: with PORT=0 the public URL is known only once the system has picked the port.
@@ -367,16 +368,6 @@ function stopServer(server: ServerType, graceMs: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Logs a failure once per distinct message, not on every request while a store is down. */
-function onceEach(log: (err: Error) => void): (err: Error) => void {
-  let last: string | undefined;
-  return (err) => {
-    if (err.message === last) return;
-    last = err.message;
-    log(err);
-  };
 }
 
 async function closeStorage(database: Database, redis: Redis | undefined, cluster: ClusterBus | undefined): Promise<void> {

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
+import { distinctFailures } from '../observability/distinct-failures.ts';
 import type { InProcessPolicyChangeBus, PolicyChange, PolicyChangeBus } from '../policy/changes.ts';
 
 /**
@@ -101,7 +102,7 @@ export class RedisClusterBus implements ClusterBus {
   readonly #node = randomUUID();
   readonly #channel: string;
   #everReady = false;
-  #lastPublishError: string | undefined;
+  readonly #publishFailures: ReturnType<typeof distinctFailures>;
 
   private constructor(redis: Redis, subscriber: Redis, log: Logger, channel: string) {
     this.#channel = channel;
@@ -109,19 +110,18 @@ export class RedisClusterBus implements ClusterBus {
     this.#redis = redis;
     this.#subscriber = subscriber;
     this.#log = log;
+    // The change itself is stored; other nodes see it when their caches expire (seconds) or they resync.
+    this.#publishFailures = distinctFailures((err) => log.warn({ err: err.message }, 'could not tell the other nodes about a change; they apply it when their caches expire'));
   }
 
   /** Subscribes before it resolves, so no notice published after start-up is missed. */
   static async connect(redis: Redis, log: Logger, channel: string): Promise<RedisClusterBus> {
     const subscriber = redis.duplicate({ lazyConnect: true });
     const bus = new RedisClusterBus(redis, subscriber, log, channel);
-    let lastError: string | undefined;
-    subscriber.on('error', (err: Error) => {
-      if (err.message !== lastError) log.warn({ err: err.message }, 'Redis connection problem (cluster notices)');
-      lastError = err.message;
-    });
+    const failures = distinctFailures((err) => log.warn({ err: err.message }, 'Redis connection problem (cluster notices)'));
+    subscriber.on('error', failures.report);
     subscriber.on('ready', () => {
-      lastError = undefined;
+      failures.reset();
       // ioredis subscribes again by itself; what was published while we were away is gone.
       if (bus.#everReady) {
         log.info('cluster notices: back on Redis; dropping what this node kept in memory');
@@ -140,12 +140,9 @@ export class RedisClusterBus implements ClusterBus {
     if (event.type === 'resync') return;
     try {
       await this.#redis.publish(this.#channel, JSON.stringify({ from: this.#node, event }));
-      this.#lastPublishError = undefined;
+      this.#publishFailures.reset();
     } catch (err) {
-      // The change itself is stored; other nodes see it when their caches expire (seconds) or they resync.
-      const message = (err as Error).message;
-      if (message !== this.#lastPublishError) this.#log.warn({ err: message, event: event.type }, 'could not tell the other nodes about a change; they apply it when their caches expire');
-      this.#lastPublishError = message;
+      this.#publishFailures.report(err as Error);
     }
   }
 

@@ -263,10 +263,12 @@ describe.skipIf(postgres.skip)(`PostgreSQL restarted mid-run${postgres.skip ? ` 
     const stored = async () => (await direct.query<{ at: Date; outcome: string }>(`select at, outcome from audit_events where request_id = 'req_justbefore1'`)).rows;
     try {
       const audit = new AuditLog(database.db, createLogger('silent'));
+      // The database goes away (the proxy resets its connections at once, synchronously) just as the call is
+      // recorded, so the background write (200 ms later at the earliest) meets the outage however busy the box is.
+      const outage = own.outage();
       const calledAt = Date.now();
       await audit.record({ userId: randomUUID(), orgId: undefined, connector: 'good', tool: 'echo', decision: 'allow', outcome: 'ok', latencyMs: 3, surface: 'mcp', requestId: 'req_justbefore1' });
-      // The database goes away before the background write (200 ms later at the earliest).
-      await own.outage();
+      await outage;
       await audit.flush();
       expect(audit.pending).toBe(1);
       expect(await stored()).toEqual([]);

@@ -39,7 +39,10 @@ export function cli(args: string[], env: Record<string, string | undefined>, inp
 }
 
 export interface ServerProcess {
+  /** Its public URL (PUBLIC_URL when set). */
   url: string;
+  /** The port it listens on (with a PUBLIC_URL in front, not the URL's). */
+  port: number;
   child: ChildProcess;
   /** Every JSON log line so far. */
   logs: Array<Record<string, unknown>>;
@@ -65,6 +68,7 @@ export function startServerProcess(env: Record<string, string | undefined>, args
     }, timeoutMs);
     const handle: ServerProcess = {
       url: '',
+      port: 0,
       child,
       logs,
       stderr: () => stderr,
@@ -86,6 +90,7 @@ export function startServerProcess(env: Record<string, string | undefined>, args
           settled = true;
           clearTimeout(timer);
           handle.url = entry.url;
+          handle.port = Number(entry.port);
           resolve(handle);
         }
       }
